@@ -1,0 +1,50 @@
+import { machineLine } from '../lib/machine.js'
+import { mdTable } from '../lib/results.js'
+import { fmtFixed, fmtInt } from '../lib/stats.js'
+import type { HttpReport, HttpSideReport } from './runner.js'
+
+function ms (value: number): string {
+  return Number.isFinite(value) ? String(Math.round(value * 100) / 100) : 'n/a'
+}
+
+function sideRow (side: string, s: HttpSideReport, ratio: string): string[] {
+  return [side, s.label, fmtInt(s.median.requestsPerSec), ratio, ms(s.median.latencyP50Ms), ms(s.median.latencyP99Ms), `${s.non2xx} / ${s.errors}`]
+}
+
+export function httpMarkdown (r: HttpReport): string {
+  const m = r.method
+  const target = r.target === null
+    ? ''
+    : ` Target ≥ ${r.target.minRatio}: **${r.target.pass ? 'pass' : 'FAIL'}**.`
+  const request = `${m.request.method ?? 'GET'} ${m.request.path}`
+  const lines = [
+    `## ${r.name}`,
+    '',
+    r.description,
+    '',
+    mdTable(
+      ['Side', 'Label', 'req/s (median)', 'vs baseline', 'p50 ms', 'p99 ms', 'non-2xx / errors'],
+      [sideRow('baseline', r.baseline, '1.00'), sideRow('candidate', r.candidate, fmtFixed(r.ratio, 2))],
+      [false, false, true, true, true, true, true]
+    ),
+    '',
+    `**Ratio candidate/baseline (median req/s): ${fmtFixed(r.ratio, 3)}.**${target}`,
+    '',
+    mdTable(
+      ['Round', 'baseline req/s', 'candidate req/s', 'ratio'],
+      r.baseline.rounds.map((b, i) => {
+        const c = r.candidate.rounds[i]
+        return [String(b.round), fmtInt(b.requestsPerSec), fmtInt(c?.requestsPerSec ?? Number.NaN), fmtFixed(r.roundRatios[i] ?? Number.NaN, 3)]
+      }),
+      [false, true, true, true]
+    ),
+    '',
+    `Method: ${m.tool}${m.threads === null ? '' : ` (${m.threads} thread${m.threads === 1 ? '' : 's'})`}, ${m.connections} connections, ` +
+      `pipelining ${m.pipelining}, \`${request}\` on 127.0.0.1; per round ${m.warmupSec} s warm-up + ${m.durationSec} s measured; ` +
+      `${m.rounds} rounds, ${m.order}; medians over rounds. Wall time ${r.wallTimeSec} s.`,
+    '',
+    `Machine: ${machineLine(r.machine, r.loadAvgEnd)}.`,
+    ''
+  ]
+  return lines.join('\n')
+}
