@@ -1,0 +1,8 @@
+export { startRedis, startRedisServers } from './redis.js'
+export type { RedisServer, StartRedisOptions } from './redis.js'
+export { startRedisCluster } from './redis-cluster.js'
+export type { RedisCluster, StartRedisClusterOptions } from './redis-cluster.js'
+export { startPostgres } from './postgres.js'
+export type { PgNode, PostgresCluster, StartPostgresOptions } from './postgres.js'
+export { TestingError, codes } from './errors.js'
+export type { TestingErrorCode } from './errors.js'
