@@ -1,18 +1,70 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import rateLimit from '@fastify/rate-limit'
+import shutdown, { type ShutdownOptions } from '@highload/shutdown'
+import health, { eventLoopCheck, memoryCheck } from '@highload/health'
+import breaker from '@highload/breaker'
+import type { ServerConfig } from './config.js'
 
 export interface AppOptions {
+  config: ServerConfig
   /** Fastify server options (logger and so on). */
   fastify?: FastifyServerOptions
+  /**
+   * Extra @highload/shutdown options. In-process tests pass `{ signals: [], crashEvents: [] }`
+   * so the app never installs process listeners or exits the test runner.
+   */
+  shutdown?: ShutdownOptions
 }
 
 /**
- * Builds the example application without listening, so tests can `inject()` into exactly
- * what `server.ts` runs.
+ * Builds the example application without listening, so tests can `inject()` into exactly what
+ * `server.ts` runs. The registration order matters and is part of the example:
+ * 1. shutdown first, so it sees every onClose hook registered after it and can name a stuck one;
+ * 2. rate-limit before any route, so its onRoute hook sees every route (probe routes opt out
+ *    with `config.rateLimit: false`, which only works when the limiter sees them);
+ * 3. health, whose probes must stay reachable while the app is rate limited or draining;
+ * 4. breaker, which adds one health check per dependency once the app is ready (any order works);
+ * 5. the application routes.
  */
-export async function buildApp (opts: AppOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify(opts.fastify)
+export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
+  const { config } = opts
+  const app = Fastify({ ...opts.fastify })
+
+  await app.register(shutdown, {
+    ...(config.drainDelayMs === undefined ? {} : { drainDelayMs: config.drainDelayMs }),
+    ...opts.shutdown
+  })
+  await app.register(rateLimit, { max: config.rateLimitMax, timeWindow: config.rateLimitWindowMs })
+  await app.register(health)
+  app.health.addCheck(eventLoopCheck())
+  app.health.addCheck(memoryCheck())
+
+  await app.register(breaker, {
+    dependencies: {
+      // Small numbers so the example trips quickly when its upstream fails; production
+      // settings would use a larger window.
+      upstream: {
+        timeoutMs: 1000,
+        breaker: { windowSize: 20, minimumCalls: 5, failureRateThreshold: 50, openMs: 5000 },
+        classifyResult: (result) => (result as Response).status >= 500 ? 'failure' : 'success'
+      }
+    }
+  })
 
   app.get('/', async () => ({ hello: 'world' }))
+
+  const upstreamUrl = config.upstreamUrl
+  if (upstreamUrl !== undefined) {
+    // An outbound call with a 2 s route deadline; a client that goes away cancels it.
+    app.get('/upstream', { config: { breaker: { deadlineMs: 2000 } } }, async (request, reply) => {
+      const res = await request.breaker('upstream').execute((signal) => fetch(upstreamUrl, { signal }))
+      if (res.status >= 500) {
+        await res.body?.cancel()
+        return reply.code(502).send({ error: 'upstream failed', status: res.status })
+      }
+      return reply.type('application/json').send(await res.text())
+    })
+  }
 
   return app
 }

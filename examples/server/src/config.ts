@@ -2,17 +2,41 @@ export interface ServerConfig {
   port: number
   host: string
   logLevel: string
+  /** Passed to @highload/shutdown; undefined keeps its default (5 s on Kubernetes, else 0). */
+  drainDelayMs: number | undefined
+  /** Requests per client per window for @fastify/rate-limit. */
+  rateLimitMax: number
+  rateLimitWindowMs: number
+  /** When set, `GET /upstream` proxies to it through the `upstream` circuit breaker. */
+  upstreamUrl: string | undefined
+}
+
+function integer (env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  const value = raw === undefined ? fallback : Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`)
+  }
+  return value
+}
+
+function upstreamUrl (raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined
+  if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol)) {
+    throw new RangeError(`UPSTREAM_URL must be an http(s) URL, got ${JSON.stringify(raw)}`)
+  }
+  return raw
 }
 
 /** Reads the example server's settings from the environment, with defaults for local runs. */
 export function readConfig (env: NodeJS.ProcessEnv): ServerConfig {
-  const port = Number(env.PORT ?? 3000)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(env.PORT)}`)
-  }
   return {
-    port,
+    port: integer(env, 'PORT', 3000, 0, 65535),
     host: env.HOST ?? '127.0.0.1',
-    logLevel: env.LOG_LEVEL ?? 'info'
+    logLevel: env.LOG_LEVEL ?? 'info',
+    drainDelayMs: env.DRAIN_DELAY_MS === undefined ? undefined : integer(env, 'DRAIN_DELAY_MS', 0, 0, 600_000),
+    rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 100, 1, Number.MAX_SAFE_INTEGER),
+    rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1, Number.MAX_SAFE_INTEGER),
+    upstreamUrl: upstreamUrl(env.UPSTREAM_URL)
   }
 }

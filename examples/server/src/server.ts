@@ -1,11 +1,7 @@
-import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { readConfig } from './config.js'
-import { closeApp } from './lifecycle.js'
 
+// @highload/shutdown owns SIGTERM/SIGINT and the crash path: nothing else to wire here.
 const config = readConfig(process.env)
-const app = await buildApp({ fastify: { logger: { level: config.logLevel } } })
-
-closeWithGrace({ delay: 10_000 }, closeApp(app))
-
+const app = await buildApp({ config, fastify: { logger: { level: config.logLevel } } })
 await app.listen({ port: config.port, host: config.host })

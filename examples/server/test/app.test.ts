@@ -1,10 +1,103 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
+import { once } from 'node:events'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../src/app.js'
+import { readConfig, type ServerConfig } from '../src/config.js'
+
+async function app (t: Test, env: NodeJS.ProcessEnv = {}, exit: (code: number) => void = () => {}): Promise<FastifyInstance> {
+  const config: ServerConfig = readConfig(env)
+  const instance = await buildApp({ config, shutdown: { signals: [], crashEvents: [], exit } })
+  t.teardown(() => instance.close())
+  await instance.ready()
+  // probes answer from cached state: wait for the first check results
+  while (!instance.health.isReady()) await new Promise((resolve) => setTimeout(resolve, 10))
+  return instance
+}
+
+async function upstream (t: Test, status: () => number): Promise<string> {
+  const server: Server = createServer((_req, res) => {
+    const code = status()
+    res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify({ code }))
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+}
 
 t.test('GET / answers hello world', async (t) => {
-  const app = await buildApp()
-  t.teardown(() => app.close())
-  const res = await app.inject({ method: 'GET', url: '/' })
+  const res = await (await app(t)).inject('/')
   t.equal(res.statusCode, 200)
   t.same(res.json(), { hello: 'world' })
+})
+
+t.test('the rate limit applies to application routes but never to probes', async (t) => {
+  const server = await app(t, { RATE_LIMIT_MAX: '2' })
+  const codes = []
+  for (let i = 0; i < 3; i++) codes.push((await server.inject('/')).statusCode)
+  t.same(codes, [200, 200, 429], 'the third request in the window is limited')
+  for (const path of ['/livez', '/readyz', '/health']) {
+    const probeCodes = []
+    for (let i = 0; i < 5; i++) probeCodes.push((await server.inject(path)).statusCode)
+    t.same(probeCodes, [200, 200, 200, 200, 200], `${path} is not limited`)
+  }
+})
+
+t.test('readiness fails from the first moment of drain while liveness and traffic carry on', async (t) => {
+  const exits: number[] = []
+  const server = await app(t, { DRAIN_DELAY_MS: '400' }, (code) => exits.push(code))
+  t.equal((await server.inject('/readyz')).statusCode, 200, 'ready before the drain')
+
+  const done = server.shutdown.start('test')
+  t.equal(server.shutdown.phase, 'draining')
+  const ready = await server.inject('/readyz')
+  t.equal(ready.statusCode, 503, 'not ready while draining')
+  t.ok(ready.headers['retry-after'], 'with Retry-After')
+  t.equal((await server.inject('/livez')).statusCode, 200, 'still live')
+  const res = await server.inject('/')
+  t.equal(res.statusCode, 200, 'requests are still served during the drain delay')
+  t.equal(res.headers.connection, 'close', 'and told to reconnect elsewhere')
+
+  await done
+  t.equal(server.shutdown.phase, 'closed')
+  t.same(exits, [0], 'the sequence ends with exit code 0')
+})
+
+t.test('a failing upstream opens its breaker: 503 with Retry-After, health warns, then it recovers', async (t) => {
+  let status = 500
+  const server = await app(t, { UPSTREAM_URL: await upstream(t, () => status) })
+
+  const first = await server.inject('/upstream')
+  t.equal(first.statusCode, 502, 'an upstream 5xx is passed on as a bad gateway')
+  for (let i = 0; i < 4; i++) await server.inject('/upstream')
+
+  const open = await server.inject('/upstream')
+  t.equal(open.statusCode, 503, 'the breaker is open after 5 failures out of 5')
+  t.match(open.json(), { code: 'HL_BREAKER_OPEN' })
+  const retryAfter = Number(open.headers['retry-after'])
+  t.ok(retryAfter >= 1 && retryAfter <= 5, `Retry-After is the open time left (${retryAfter})`)
+  t.equal(server.breaker('upstream').state, 'open')
+
+  // the breaker's check runs every second: the component fails, the non-critical failure makes
+  // the service "warn" (still 200)
+  let report = await server.inject('/health')
+  for (let i = 0; i < 50 && report.json().status !== 'warn'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    report = await server.inject('/health')
+  }
+  t.equal(report.statusCode, 200)
+  t.match(report.json(), { status: 'warn', checks: { 'breaker.upstream:responseTime': [{ status: 'fail' }] } })
+  t.equal((await server.inject('/readyz')).statusCode, 200, 'a non-critical open breaker keeps the pod ready')
+
+  status = 200
+  server.breaker.reset('upstream')
+  const recovered = await server.inject('/upstream')
+  t.equal(recovered.statusCode, 200, 'after a reset the upstream answer comes through')
+  t.same(recovered.json(), { code: 200 })
+})
+
+t.test('without UPSTREAM_URL there is no /upstream route', async (t) => {
+  t.equal((await (await app(t)).inject('/upstream')).statusCode, 404)
 })
