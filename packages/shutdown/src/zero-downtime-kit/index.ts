@@ -1,6 +1,7 @@
 import autocannon from 'autocannon'
 import { startInstance, type Instance } from './instances.js'
 import { ReadinessProxy } from './proxy.js'
+import { countResets, mergeCounts } from './tally.js'
 
 export { ReadinessProxy } from './proxy.js'
 export type { ReadinessProxyOptions, Upstream, UpstreamStats } from './proxy.js'
@@ -65,14 +66,6 @@ export interface ZeroDowntimeReport {
   ok: boolean
 }
 
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE'])
-
-function sum (...records: Array<Record<string, number>>): Record<string, number> {
-  const out: Record<string, number> = {}
-  for (const r of records) for (const [k, v] of Object.entries(r)) out[k] = (out[k] ?? 0) + v
-  return out
-}
-
 async function stop (instance: Instance, timeoutMs: number): Promise<void> {
   if (instance.child.exitCode !== null || instance.child.signalCode !== null) return
   instance.child.kill('SIGTERM')
@@ -122,8 +115,8 @@ export async function runZeroDowntime (options: ZeroDowntimeOptions): Promise<Ze
       new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), Math.max(0, budgetMs - (performance.now() - signalledAt)) + 1000))
     ])
     const statsA = proxy.stats('A')
-    const upstreamErrors = sum(statsA.errors, proxy.stats('B').errors)
-    const resets = Object.entries(upstreamErrors).reduce((n, [code, count]) => n + (RESET_CODES.has(code) ? count : 0), 0)
+    const upstreamErrors = mergeCounts(statsA.errors, proxy.stats('B').errors)
+    const resets = countResets(upstreamErrors)
     const exited = exit === undefined
       ? { exitCode: null, exitSignal: null, exitMs: Number.POSITIVE_INFINITY }
       : { exitCode: exit.code, exitSignal: exit.signal, exitMs: Math.round(exit.at - signalledAt) }
