@@ -1,5 +1,6 @@
 // `pnpm bench [name...] [--list] [options]`: see `usage` in lib/options.ts.
 import { httpMarkdown } from './http/report.js'
+import { pin, pinning } from './lib/affinity.js'
 import { runHttpScenario } from './http/runner.js'
 import { killAll } from './lib/children.js'
 import { catalog, loadHttpScenario, loadMicroSuite, type Catalog, type Kind } from './lib/discover.js'
@@ -48,6 +49,7 @@ async function main (): Promise<number> {
   }
   const todo = select(cat, opts.names)
   const machine = machineInfo()
+  if (pinning !== null) pin(process.pid, pinning.load)
   const started = performance.now()
   const failed: string[] = []
   for (const { kind, name } of todo) {

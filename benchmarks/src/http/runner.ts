@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { pin, pinning } from '../lib/affinity.js'
 import { forkTracked, stopChild, waitForMessage } from '../lib/children.js'
 import { loadHttpScenario } from '../lib/discover.js'
 import { loadAvg, type MachineInfo } from '../lib/machine.js'
@@ -69,6 +70,7 @@ function log (line: string): void {
 
 async function runSide (scenario: HttpScenario, side: HttpSideName, round: number, settings: Omit<LoadSettings, 'origin' | 'durationSec'>, opts: HttpOptions): Promise<HttpRound> {
   const child = forkTracked(serveScript, [scenario.name, side])
+  if (pinning !== null && child.pid !== undefined) pin(child.pid, pinning.server)
   try {
     const { port } = await waitForMessage(child, isListening, 60_000, `${scenario.name} ${side} server`)
     const origin = `http://127.0.0.1:${port}`

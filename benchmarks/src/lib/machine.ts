@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import os from 'node:os'
+import { pinning, type Pinning } from './affinity.js'
 import { packageRoot } from './paths.js'
 
 export interface MachineInfo {
@@ -19,6 +20,8 @@ export interface MachineInfo {
   gitCommit: string | null
   /** Installed versions of this package's devDependencies (the code under test). */
   packages: Record<string, string>
+  /** CPUs given to servers and to the load generator (taskset), or null when not pinned. */
+  pinning: Pinning | null
 }
 
 function git (args: string[]): string {
@@ -72,12 +75,14 @@ export function machineInfo (): MachineInfo {
     totalMemGiB: Math.round(os.totalmem() / 2 ** 30 * 10) / 10,
     loadAvgStart: loadAvg(),
     gitCommit: gitCommit(),
-    packages: packageVersions()
+    packages: packageVersions(),
+    pinning
   }
 }
 
 export function machineLine (m: MachineInfo, loadAvgEnd: number[]): string {
   return `Node ${m.node} (V8 ${m.v8}), ${m.platform}/${m.arch}, ${m.cpuModel} × ${m.cores} cores, ` +
     `${m.totalMemGiB} GiB; load average at start ${m.loadAvgStart.join(' / ')}, at end ${loadAvgEnd.join(' / ')}; ` +
+    `${m.pinning === null ? 'no CPU pinning' : `servers pinned to CPU ${m.pinning.server}, load generator to CPU ${m.pinning.load}`}; ` +
     `commit ${m.gitCommit ?? 'unknown'}; ${m.date}`
 }

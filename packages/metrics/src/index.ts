@@ -1,0 +1,206 @@
+import type {
+  FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction,
+  RouteOptions
+} from 'fastify'
+import fp from 'fastify-plugin'
+import { EndpointConflictError, UnknownSloError } from './errors.js'
+import { appendFamilies, type TextRegistry } from './exposition.js'
+import { Family } from './family.js'
+import { DurationHistogram } from './histogram.js'
+import { PRESETS, SERIES_DROPPED, SLO_FAMILIES } from './names.js'
+import { normalizeOptions, type HighloadMetricsOptions, type MetricsParams } from './options.js'
+import { Recorder, type RouteState } from './recorder.js'
+import { registerFastifyMetrics } from './registry.js'
+import { SloEngine, type SloStatusReport } from './slo/engine.js'
+import { renderSlo } from './slo/metrics.js'
+import { openSlo, type OpenSloOptions } from './slo/openslo.js'
+import { prometheusRules, type PrometheusRulesOptions } from './slo/rules.js'
+import { SuiteEvents } from './suite.js'
+import { CONTENT_TYPE } from './text.js'
+
+export * from './errors.js'
+export type {
+  AlertSeverity, BurnRateWindow, HighloadMetricsOptions, MetricsPreset, SliOptions,
+  SloAlertingOptions, SloOptions, StatusClass
+} from './options.js'
+export { CLASSIC_BUCKETS, OTEL_BUCKETS } from './options.js'
+export type {
+  AlertStatus, SloStatus, SloStatusReport, SloTransitionEvent, WindowStatus
+} from './slo/engine.js'
+export { SLO_CHANNEL } from './slo/engine.js'
+export type { OpenSloOptions } from './slo/openslo.js'
+export type { PrometheusRulesOptions } from './slo/rules.js'
+
+/** The `fastify.slo` decorator. */
+export interface SloApi {
+  /** Per SLO: counts and burn rate per window, error budget left, alert states, history. Evaluates first. */
+  status (): SloStatusReport
+  /** Prometheus recording and multiwindow burn-rate alert rules for the configured SLOs (YAML). */
+  prometheusRules (options?: PrometheusRulesOptions): string
+  /** The configured SLOs as OpenSLO v1 documents (multi-document YAML). */
+  openSlo (options?: OpenSloOptions): string
+  /** The full Prometheus exposition `GET /metrics` serves (RED, SLO, suite and runtime metrics). */
+  metrics (): Promise<string>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** SLO status, rule and spec generation, and the exposition (@highload/metrics). */
+    slo: SloApi
+  }
+  interface FastifyContextConfig {
+    /** `false` leaves the route out of RED metrics and every SLO. */
+    metrics?: boolean
+    /** SLOs (by name) this route joins, besides those whose `routes` option matches it. */
+    slo?: string | readonly string[]
+    /** Route label override, as in fastify-metrics. */
+    statsId?: string
+  }
+}
+
+const kSettled = Symbol('highload.metrics.settled')
+interface Settled { [kSettled]?: true }
+
+function append<T> (hooks: T | T[] | undefined, hook: T): T[] {
+  if (hooks === undefined) return [hook]
+  return Array.isArray(hooks) ? [...hooks, hook] : [hooks, hook]
+}
+
+function routeHooks (recorder: Recorder, states: ReadonlyMap<string, RouteState>) {
+  const single = states.size === 1 ? [...states.values()][0] as RouteState : null
+  const pick = (request: FastifyRequest): RouteState => single ?? states.get(request.method) as RouteState
+  return {
+    onResponse (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+      if ((request as Settled)[kSettled] !== true) recorder.record(pick(request), reply.statusCode, reply.elapsedTime)
+      done()
+    },
+    onTimeout (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+      (request as Settled)[kSettled] = true
+      recorder.recordTimeout(pick(request), reply.elapsedTime)
+      done()
+    },
+    onRequestAbort (request: FastifyRequest, done: HookHandlerDoneFunction): void {
+      if ((request as Settled)[kSettled] !== true) {
+        (request as Settled)[kSettled] = true
+        recorder.recordAbort(pick(request))
+      }
+      done()
+    }
+  }
+}
+
+function sloNames (route: RouteOptions, params: MetricsParams): readonly string[] {
+  const value = route.config?.slo
+  if (value === undefined) return []
+  const names = typeof value === 'string' ? [value] : value
+  for (const name of names) {
+    if (!params.slos.some((s) => s.name === name)) {
+      throw new UnknownSloError([route.method].flat().join(','), route.url, String(name))
+    }
+  }
+  return names
+}
+
+const plugin: FastifyPluginAsync<HighloadMetricsOptions> = async function highloadMetrics (fastify, options) {
+  const params = normalizeOptions(options)
+  const names = PRESETS[params.preset]
+  const now = (): number => Date.now()
+  const histogram = new DurationHistogram(names.duration, names.help, params.buckets, params.maxSeries)
+  const engine = new SloEngine(params.slos, now, fastify.log)
+  const recorder = new Recorder(histogram, names, now)
+  const suite = params.suiteEvents ? new SuiteEvents(params.maxSeries) : null
+  const dropped = new Family(SERIES_DROPPED, 'Label sets not recorded because a metric reached its series cap.', 'counter', ['metric'], Infinity)
+
+  for (const [key, url] of [['endpoint', params.endpoint], ['sloEndpoint', params.sloEndpoint]] as const) {
+    if (url !== null && fastify.hasRoute({ method: 'GET', url })) {
+      throw new EndpointConflictError(url, key === 'endpoint'
+        ? 'register fastify-metrics with endpoint: null (one combined exposition is served here) or pick another endpoint'
+        : 'pick another sloEndpoint or set it to false')
+    }
+  }
+  const registries: readonly TextRegistry[] = await registerFastifyMetrics(fastify, params.runtimeMetrics)
+
+  const timeouts = Number(fastify.initialConfig.connectionTimeout) > 0
+  fastify.addHook('onRoute', (route) => {
+    if (route.config?.metrics === false) return
+    const named = sloNames(route, params)
+    const label = typeof route.config?.statsId === 'string' ? route.config.statsId : route.url
+    const states = new Map<string, RouteState>()
+    for (const method of [route.method].flat()) {
+      const slos = engine.trackers
+        .filter(({ params: s }) => (s.methods === null || s.methods.has(method)) &&
+          (s.routes === null || s.routes(route.url) || named.includes(s.name)))
+        .map((tracker) => ({ tracker, params: tracker.params }))
+      states.set(method, recorder.state(method, label, slos))
+    }
+    const hooks = routeHooks(recorder, states)
+    route.onResponse = append(route.onResponse, hooks.onResponse)
+    // Without a connection timeout the hook never fires, and its presence costs an allocation per request.
+    if (timeouts) route.onTimeout = append(route.onTimeout, hooks.onTimeout)
+    route.onRequestAbort = append(route.onRequestAbort, hooks.onRequestAbort)
+  })
+
+  // Routes get their own hooks above; this one sees requests no route matched.
+  fastify.addHook('onResponse', (request, reply, done) => {
+    if (request.is404 && (request as Settled)[kSettled] !== true) {
+      recorder.record(recorder.unmatchedState(request.method), reply.statusCode, reply.elapsedTime)
+    }
+    done()
+  })
+
+  const warned = new Set<string>()
+  let cache: { text: string, at: number } | null = null
+  async function render (): Promise<string> {
+    const at = now()
+    if (cache !== null && params.cacheMs > 0 && at - cache.at < params.cacheMs) return cache.text
+    dropped.set([histogram.name], histogram.dropped)
+    for (const family of suite?.families ?? []) if (family.dropped > 0) dropped.set([family.name], family.dropped)
+    let text = histogram.render() + dropped.render() + renderSlo(engine.status())
+    for (const family of suite?.families ?? []) text += family.render()
+    // Every name we own, rendered or not, so a registry cannot repeat one.
+    const seen = new Set([histogram.name, SERIES_DROPPED, ...SLO_FAMILIES, ...(suite?.families ?? []).map((f) => f.name)])
+    for (const registry of registries) {
+      text = appendFamilies(text, await registry.metrics(), seen, (name) => {
+        if (warned.has(name)) return
+        warned.add(name)
+        fastify.log.warn({ metric: name }, `@highload/metrics: metric ${name} is defined twice; the second definition is left out of the exposition`)
+      })
+    }
+    cache = { text, at }
+    return text
+  }
+
+  fastify.decorate('slo', {
+    status: () => engine.status(),
+    prometheusRules: (opts?: PrometheusRulesOptions) => prometheusRules(params.slos, opts),
+    openSlo: (opts?: OpenSloOptions) => openSlo(params.slos, opts),
+    metrics: render
+  } satisfies SloApi)
+
+  if (params.endpoint !== null) {
+    fastify.get(params.endpoint, { config: { metrics: false } }, async (_request, reply) => {
+      return reply.type(CONTENT_TYPE).send(await render())
+    })
+  }
+  if (params.sloEndpoint !== null) {
+    fastify.get(params.sloEndpoint, { config: { metrics: false } }, async () => engine.status())
+  }
+
+  let timer: NodeJS.Timeout | null = null
+  if (engine.trackers.some((t) => t.alerts.length > 0)) {
+    timer = setInterval(() => engine.evaluate(), params.evaluationIntervalMs)
+    timer.unref()
+  }
+  fastify.addHook('onClose', async () => {
+    if (timer !== null) clearInterval(timer)
+    suite?.close()
+  })
+}
+
+/** RED metrics per route, SLOs with burn-rate alerts, and one Prometheus exposition. */
+export const fastifyHighloadMetrics = fp(plugin, {
+  fastify: '5.x',
+  name: '@highload/metrics'
+})
+
+export default fastifyHighloadMetrics
