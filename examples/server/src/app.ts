@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
 import shutdown, { type ShutdownOptions } from '@highload/shutdown'
+import metrics from '@highload/metrics'
 import health, { eventLoopCheck, memoryCheck } from '@highload/health'
 import breaker from '@highload/breaker'
 import type { ServerConfig } from './config.js'
@@ -22,9 +23,11 @@ export interface AppOptions {
  * 1. shutdown first, so it sees every onClose hook registered after it and can name a stuck one;
  * 2. rate-limit before any route, so its onRoute hook sees every route (probe routes opt out
  *    with `config.rateLimit: false`, which only works when the limiter sees them);
- * 3. health, whose probes must stay reachable while the app is rate limited or draining;
- * 4. breaker, which adds one health check per dependency once the app is ready (any order works);
- * 5. the application routes.
+ * 3. metrics before any route it measures: per-route recording state is built in onRoute
+ *    (probe routes opt out with `config.metrics: false`);
+ * 4. health, whose probes must stay reachable while the app is rate limited or draining;
+ * 5. breaker, which adds one health check per dependency once the app is ready (any order works);
+ * 6. the application routes.
  */
 export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const { config } = opts
@@ -35,6 +38,12 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     ...opts.shutdown
   })
   await app.register(rateLimit, { max: config.rateLimitMax, timeWindow: config.rateLimitWindowMs })
+  await app.register(metrics, {
+    slos: [
+      { name: 'availability', target: 0.999, sli: { kind: 'availability' } },
+      { name: 'latency', target: 0.99, sli: { kind: 'latency', thresholdMs: 300 } }
+    ]
+  })
   await app.register(health)
   app.health.addCheck(eventLoopCheck())
   app.health.addCheck(memoryCheck())

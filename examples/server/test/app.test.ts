@@ -101,3 +101,24 @@ t.test('a failing upstream opens its breaker: 503 with Retry-After, health warns
 t.test('without UPSTREAM_URL there is no /upstream route', async (t) => {
   t.equal((await (await app(t)).inject('/upstream')).statusCode, 404)
 })
+
+t.test('metrics measure application routes and leave probes and their own endpoints out', async (t) => {
+  const server = await app(t)
+  await server.inject('/')
+  await server.inject('/readyz')
+  await server.inject('/livez')
+  await server.inject('/health')
+  await server.inject('/no-such-route')
+
+  const res = await server.inject('/metrics')
+  t.equal(res.statusCode, 200)
+  t.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/)
+  const routes = new Set([...res.body.matchAll(/http_route="([^"]*)"/g)].map((m) => m[1]))
+  t.same([...routes].sort(), ['/', '__unmatched__'], 'only the application route and the unmatched bucket')
+  t.match(res.body, /^highload_slo_events_total\{slo="availability",outcome="good"\} 1$/m, 'GET / counted as good')
+  t.match(res.body, /^process_cpu_user_seconds_total /m, 'runtime metrics from fastify-metrics share the response')
+
+  const slo = await server.inject('/slo')
+  t.equal(slo.statusCode, 200)
+  t.same(slo.json().slos.map((s: { name: string }) => s.name), ['availability', 'latency'])
+})
