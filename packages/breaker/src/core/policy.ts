@@ -52,6 +52,17 @@ export interface PolicySnapshot {
 
 type AnyWork = (signal?: AbortSignal) => unknown
 
+/**
+ * Starts the work. Only work that declares a parameter gets its own AbortController (and its
+ * cost): `() => client.get(key)` pays nothing for cancellation it cannot use.
+ */
+function invokeWork (fn: AnyWork, owner: { controller: AbortController | null }): unknown {
+  if (fn.length === 0) return fn()
+  const controller = new AbortController()
+  owner.controller = controller
+  return fn(controller.signal)
+}
+
 interface RetryContext {
   retryable: boolean
 }
@@ -351,13 +362,7 @@ class Attempt extends TimerEntry {
     const fn = this.fn
     let r: unknown
     try {
-      if (fn.length === 0) {
-        r = fn()
-      } else {
-        const c = new AbortController()
-        this.controller = c
-        r = fn(c.signal)
-      }
+      r = invokeWork(fn, this)
     } catch (err) {
       this.#onError(err)
       return
@@ -493,13 +498,7 @@ class TimedCall extends TimerEntry {
   run (fn: AnyWork): void {
     let r: unknown
     try {
-      if (fn.length === 0) {
-        r = fn()
-      } else {
-        const c = new AbortController()
-        this.controller = c
-        r = fn(c.signal)
-      }
+      r = invokeWork(fn, this)
     } catch (err) {
       this.#onError(err)
       return
