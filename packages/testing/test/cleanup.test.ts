@@ -42,7 +42,10 @@ t.test('a SIGKILLed test process leaves no server and no temp dir behind', async
   const report = JSON.parse(line as string) as Report
   const pids = [report.redisPid, report.pgPid, ...report.pgChildren]
   t.ok(report.pgChildren.length > 0, 'the postmaster has children (backends, checkpointer, ...)')
-  for (const pid of pids) t.notOk(gone(pid), `server process ${pid} runs before the kill`)
+  t.notOk(gone(report.redisPid), 'redis runs before the kill')
+  t.notOk(gone(report.pgPid), 'the postmaster runs before the kill')
+  // short-lived backends may exit on their own between the report and this check
+  t.ok(report.pgChildren.some((pid) => !gone(pid)), 'postmaster children run before the kill')
   t.ok(existsSync(report.redisDir) && existsSync(report.pgDir))
 
   child.kill('SIGKILL')
