@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { pin, pinning } from '../lib/affinity.js'
 import { forkTracked, stopChild, waitForMessage } from '../lib/children.js'
 import { loadHttpScenario } from '../lib/discover.js'
-import { loadAvg, type MachineInfo } from '../lib/machine.js'
+import { loadAvg, type MachineInfo, type ReportHeader } from '../lib/machine.js'
 import type { HttpOptions } from '../lib/options.js'
 import { resultsDir, serveScript } from '../lib/paths.js'
 import { median, round } from '../lib/stats.js'
@@ -24,13 +24,8 @@ export interface HttpSideReport {
   rounds: HttpRound[]
 }
 
-export interface HttpReport {
+export interface HttpReport extends ReportHeader {
   kind: 'http'
-  name: string
-  description: string
-  machine: MachineInfo
-  loadAvgEnd: number[]
-  wallTimeSec: number
   method: {
     tool: string
     connections: number

@@ -58,6 +58,15 @@ function packageVersions (): Record<string, string> {
   return out
 }
 
+/** What every report (HTTP or micro) starts with: what ran, where, and how long it took. */
+export interface ReportHeader {
+  name: string
+  description: string
+  machine: MachineInfo
+  loadAvgEnd: number[]
+  wallTimeSec: number
+}
+
 export function loadAvg (): number[] {
   return os.loadavg().map((l) => Math.round(l * 100) / 100)
 }

@@ -1,6 +1,6 @@
 import { forkTracked, stopChild, waitForMessage } from './children.js'
 import { loadMicroSuite } from './discover.js'
-import { installedVersion, loadAvg, type MachineInfo } from './machine.js'
+import { installedVersion, loadAvg, type MachineInfo, type ReportHeader } from './machine.js'
 import type { MicroWorkerResult } from './micro-worker.js'
 import type { MicroOptions } from './options.js'
 import { microWorkerScript } from './paths.js'
@@ -22,13 +22,8 @@ export interface MicroTaskReport {
   target: { maxOverheadNs: number, pass: boolean } | null
 }
 
-export interface MicroReport {
+export interface MicroReport extends ReportHeader {
   kind: 'micro'
-  name: string
-  description: string
-  machine: MachineInfo
-  loadAvgEnd: number[]
-  wallTimeSec: number
   method: {
     tool: string
     rounds: number
