@@ -4,15 +4,15 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
  * Direct children of `pid`, from /proc (Linux). PostgreSQL backends call setsid(), so they are not
  * in the postmaster's process group: signalling the group would miss them.
  */
-export function childrenOf (pid: number): number[] {
+export function childrenOf (pid: number, procRoot = '/proc'): number[] {
   /* c8 ignore next -- without /proc (not Linux) only the postmaster itself is signalled */
-  if (!existsSync('/proc')) return []
+  if (!existsSync(procRoot)) return []
   const children: number[] = []
-  for (const entry of readdirSync('/proc')) {
+  for (const entry of readdirSync(procRoot)) {
     if (!/^\d+$/.test(entry)) continue
     try {
       // "pid (comm) state ppid ...": comm may contain spaces or parentheses, so parse after the last ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const stat = readFileSync(`${procRoot}/${entry}/stat`, 'utf8')
       if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry))
     } catch {
       // exited while we looked
