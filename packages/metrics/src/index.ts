@@ -1,16 +1,15 @@
-import type {
-  FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction,
-  RouteOptions
-} from 'fastify'
+import type { FastifyPluginAsync, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import { EndpointConflictError, UnknownSloError } from './errors.js'
+import { EndpointConflictError, InvalidOptionError, UnknownSloError } from './errors.js'
 import { appendFamilies, type TextRegistry } from './exposition.js'
 import { Family } from './family.js'
 import { DurationHistogram } from './histogram.js'
 import { PRESETS, SERIES_DROPPED, SLO_FAMILIES } from './names.js'
-import { normalizeOptions, type HighloadMetricsOptions, type MetricsParams } from './options.js'
+import { normalizeOptions, type HighloadMetricsOptions, type MetricsParams, type MetricsTiming } from './options.js'
 import { Recorder, type RouteState } from './recorder.js'
 import { registerFastifyMetrics } from './registry.js'
+import { picker, routeHooks, unmatchedHooks } from './route-hooks.js'
+import { useServerTiming } from './server-timing.js'
 import { SloEngine, type SloStatusReport } from './slo/engine.js'
 import { renderSlo } from './slo/metrics.js'
 import { openSlo, type OpenSloOptions } from './slo/openslo.js'
@@ -20,7 +19,7 @@ import { CONTENT_TYPE } from './text.js'
 
 export * from './errors.js'
 export type {
-  AlertSeverity, BurnRateWindow, HighloadMetricsOptions, MetricsPreset, SliOptions,
+  AlertSeverity, BurnRateWindow, HighloadMetricsOptions, MetricsPreset, MetricsTiming, SliOptions,
   SloAlertingOptions, SloOptions, StatusClass
 } from './options.js'
 export { CLASSIC_BUCKETS, OTEL_BUCKETS } from './options.js'
@@ -58,35 +57,9 @@ declare module 'fastify' {
   }
 }
 
-const kSettled = Symbol('highload.metrics.settled')
-interface Settled { [kSettled]?: true }
-
 function append<T> (hooks: T | T[] | undefined, hook: T): T[] {
   if (hooks === undefined) return [hook]
   return Array.isArray(hooks) ? [...hooks, hook] : [hooks, hook]
-}
-
-function routeHooks (recorder: Recorder, states: ReadonlyMap<string, RouteState>) {
-  const single = states.size === 1 ? [...states.values()][0] as RouteState : null
-  const pick = (request: FastifyRequest): RouteState => single ?? states.get(request.method) as RouteState
-  return {
-    onResponse (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-      if ((request as Settled)[kSettled] !== true) recorder.record(pick(request), reply.statusCode, reply.elapsedTime)
-      done()
-    },
-    onTimeout (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-      (request as Settled)[kSettled] = true
-      recorder.recordTimeout(pick(request), reply.elapsedTime)
-      done()
-    },
-    onRequestAbort (request: FastifyRequest, done: HookHandlerDoneFunction): void {
-      if ((request as Settled)[kSettled] !== true) {
-        (request as Settled)[kSettled] = true
-        recorder.recordAbort(pick(request))
-      }
-      done()
-    }
-  }
 }
 
 function sloNames (route: RouteOptions, params: MetricsParams): readonly string[] {
@@ -120,6 +93,12 @@ const plugin: FastifyPluginAsync<HighloadMetricsOptions> = async function highlo
   }
   const registries: readonly TextRegistry[] = await registerFastifyMetrics(fastify, params.runtimeMetrics)
 
+  const http2 = fastify.initialConfig.http2 === true
+  if (http2 && params.timing === 'server') {
+    throw new InvalidOptionError('timing', '"server"', '"hooks" on an HTTP/2 server: Node publishes no server events for HTTP/2')
+  }
+  const timing: MetricsTiming = params.timing ?? (http2 ? 'hooks' : 'server')
+
   const timeouts = Number(fastify.initialConfig.connectionTimeout) > 0
   fastify.addHook('onRoute', (route) => {
     if (route.config?.metrics === false) return
@@ -133,20 +112,19 @@ const plugin: FastifyPluginAsync<HighloadMetricsOptions> = async function highlo
         .map((tracker) => ({ tracker, params: tracker.params }))
       states.set(method, recorder.state(method, label, slos))
     }
-    const hooks = routeHooks(recorder, states)
-    route.onResponse = append(route.onResponse, hooks.onResponse)
+    const hooks = routeHooks(timing, recorder, picker(states))
+    if (hooks.wrapHandler !== undefined) route.handler = hooks.wrapHandler(route.handler)
+    if (hooks.onSend !== undefined) route.onSend = append(route.onSend, hooks.onSend)
+    if (hooks.onResponse !== undefined) route.onResponse = append(route.onResponse, hooks.onResponse)
     // Without a connection timeout the hook never fires, and its presence costs an allocation per request.
     if (timeouts) route.onTimeout = append(route.onTimeout, hooks.onTimeout)
     route.onRequestAbort = append(route.onRequestAbort, hooks.onRequestAbort)
   })
 
   // Routes get their own hooks above; this one sees requests no route matched.
-  fastify.addHook('onResponse', (request, reply, done) => {
-    if (request.is404 && (request as Settled)[kSettled] !== true) {
-      recorder.record(recorder.unmatchedState(request.method), reply.statusCode, reply.elapsedTime)
-    }
-    done()
-  })
+  const unmatched = unmatchedHooks(timing, recorder)
+  if (unmatched.onSend !== undefined) fastify.addHook('onSend', unmatched.onSend)
+  if (unmatched.onResponse !== undefined) fastify.addHook('onResponse', unmatched.onResponse)
 
   const warned = new Set<string>()
   let cache: { text: string, at: number } | null = null
@@ -191,7 +169,10 @@ const plugin: FastifyPluginAsync<HighloadMetricsOptions> = async function highlo
     timer = setInterval(() => engine.evaluate(), params.evaluationIntervalMs)
     timer.unref()
   }
+  // Last, so a registration error above cannot leave the subscription behind.
+  const releaseServerTiming = timing === 'server' ? useServerTiming() : null
   fastify.addHook('onClose', async () => {
+    releaseServerTiming?.()
     if (timer !== null) clearInterval(timer)
     suite?.close()
   })

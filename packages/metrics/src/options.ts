@@ -6,6 +6,13 @@ import {
 /** Metric naming scheme. */
 export type MetricsPreset = 'otel' | 'classic'
 
+/**
+ * Where request durations come from. `server`: Node's HTTP server events (request parsed to
+ * response flushed), at almost no cost. `hooks`: Fastify's `onResponse` hook and
+ * `reply.elapsedTime`, which works on every transport but costs more (see the README).
+ */
+export type MetricsTiming = 'server' | 'hooks'
+
 /** How urgent a burn-rate alert is: `page` wakes someone up, `ticket` waits for working hours. */
 export type AlertSeverity = 'page' | 'ticket'
 
@@ -113,6 +120,13 @@ export interface HighloadMetricsOptions {
    */
   preset?: MetricsPreset
   /**
+   * Where durations come from. `hooks` is the only choice on HTTP/2, for which Node publishes no
+   * server events; under `server`, requests made with `fastify.inject()` are timed by Fastify's
+   * own timer, which runs only when Fastify's logger is on.
+   * @default 'server' ('hooks' with `http2: true`)
+   */
+  timing?: MetricsTiming
+  /**
    * Histogram bucket upper bounds, in seconds. Every latency SLO threshold is inserted.
    * @default OpenTelemetry advisory buckets (otel) or prom-client's defaults (classic)
    */
@@ -185,6 +199,8 @@ export interface MetricsParams {
   readonly endpoint: string | null
   readonly sloEndpoint: string | null
   readonly preset: MetricsPreset
+  /** null: the default for the server (decided at registration). */
+  readonly timing: MetricsTiming | null
   /** Sorted bucket bounds in seconds, SLO thresholds included. */
   readonly buckets: readonly number[]
   readonly maxSeries: number
@@ -424,6 +440,8 @@ export function normalizeOptions (input: unknown): MetricsParams {
   const opts = input ?? {}
   const preset = opts.preset ?? 'otel'
   if (preset !== 'otel' && preset !== 'classic') fail('preset', preset, '"otel" or "classic"')
+  const timing = opts.timing ?? null
+  if (timing !== null && timing !== 'server' && timing !== 'hooks') fail('timing', timing, '"server" or "hooks"')
   if (opts.slos !== undefined && !Array.isArray(opts.slos)) fail('slos', opts.slos, 'an array of SLOs')
   const slos = ((opts.slos ?? []) as unknown[]).map(slo)
   const seen = new Set<string>()
@@ -445,6 +463,7 @@ export function normalizeOptions (input: unknown): MetricsParams {
     endpoint,
     sloEndpoint,
     preset,
+    timing,
     buckets: buckets(opts.buckets, preset, slos),
     maxSeries: int('maxSeries', opts.maxSeries, 2000, 1, 1_000_000),
     cacheMs,

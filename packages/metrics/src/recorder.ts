@@ -18,6 +18,8 @@ export interface RouteState {
   /** Status slot -> series id; -1 until the series exists. Grows when a new status shows up. */
   ids: Int32Array
   readonly slos: readonly SloSlot[]
+  /** The recorder that owns the state: Node's server events reach every app in the process. */
+  readonly recorder: Recorder
 }
 
 const KNOWN = new Set(KNOWN_METHODS)
@@ -57,7 +59,8 @@ export class Recorder {
     return {
       labels: `${n.method}="${escapeLabel(methodLabel(method))}",${n.route}="${escapeLabel(route)}"`,
       ids: new Int32Array(8).fill(-1),
-      slos: slos.map(({ tracker, params }) => ({ tracker, outcomes: params.outcomes, thresholdMs: params.thresholdMs }))
+      slos: slos.map(({ tracker, params }) => ({ tracker, outcomes: params.outcomes, thresholdMs: params.thresholdMs })),
+      recorder: this
     }
   }
 

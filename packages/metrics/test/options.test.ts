@@ -10,6 +10,7 @@ tap.test('defaults', async (t) => {
     endpoint: '/metrics',
     sloEndpoint: '/slo',
     preset: 'otel',
+    timing: null,
     buckets: OTEL_BUCKETS,
     maxSeries: 2000,
     cacheMs: 1000,
@@ -20,6 +21,7 @@ tap.test('defaults', async (t) => {
   })
   t.ok(Object.isFrozen(p))
   t.same(normalizeOptions({ preset: 'classic' }).buckets, CLASSIC_BUCKETS)
+  t.equal(normalizeOptions({ timing: 'hooks' }).timing, 'hooks')
 })
 
 tap.test('SLO defaults: the workbook windows scaled to the period, 5xx bad', async (t) => {
@@ -55,6 +57,7 @@ tap.test('coded option errors', async (t) => {
   const bad: Array<[unknown, string, RegExp?]> = [
     ['nope', 'HL_METRICS_INVALID_OPTION', /options: got 'nope'/],
     [{ preset: 'x' }, 'HL_METRICS_INVALID_OPTION', /preset/],
+    [{ timing: 'onResponse' }, 'HL_METRICS_INVALID_OPTION', /timing: got 'onResponse', expected "server" or "hooks"/],
     [{ endpoint: 'metrics' }, 'HL_METRICS_INVALID_OPTION', /endpoint/],
     [{ endpoint: '/m', sloEndpoint: '/m' }, 'HL_METRICS_INVALID_OPTION', /sloEndpoint/],
     [{ maxSeries: 0 }, 'HL_METRICS_INVALID_OPTION', /maxSeries: got 0, expected an integer from 1/],

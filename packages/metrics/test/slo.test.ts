@@ -178,7 +178,9 @@ tap.test('badStatus as a list and as a predicate; abortedIsBad false leaves abor
 
 tap.test('latency SLI: slow or failed requests are bad; the threshold is a bucket bound', async (t) => {
   const clock = fakeClock(t)
+  // Hooks timing: durations come from Fastify's timer, which the fake clock drives, for injected requests too.
   const app = await build(t, {
+    timing: 'hooks',
     slos: [{ name: 'fast', target: 0.95, sli: { kind: 'latency', thresholdMs: 300 }, routes: ['/sleep/*', '/status/:code'] }]
   }, clock)
   await app.inject('/sleep/100')

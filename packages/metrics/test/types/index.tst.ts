@@ -14,6 +14,7 @@ describe('@highload/metrics', () => {
       endpoint: '/metrics',
       sloEndpoint: false,
       preset: 'classic',
+      timing: 'hooks',
       buckets: [0.1, 1],
       maxSeries: 500,
       cacheMs: 0,
@@ -39,6 +40,8 @@ describe('@highload/metrics', () => {
     })
     expect(app.register).type.not.toBeCallableWith(metrics, { preset: 'prometheus' })
     expect(app.register).type.not.toBeCallableWith(metrics, { endpoint: true })
+    expect(app.register).type.not.toBeCallableWith(metrics, { timing: 'onResponse' })
+    Fastify({ http2: true }).register(metrics, { timing: 'hooks' })
     expect<SloOptions>().type.not.toBeAssignableFrom({ name: 'x', target: 0.9, sli: { kind: 'latency' } })
     expect<SloOptions>().type.not.toBeAssignableFrom({ name: 'x', target: 0.9, sli: { kind: 'availability' }, alerting: true })
     expect<HighloadMetricsOptions>().type.toBeAssignableFrom({})

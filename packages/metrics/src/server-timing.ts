@@ -1,0 +1,54 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { RouteState } from './recorder.js'
+
+/**
+ * Request timing from Node's own HTTP server, through the diagnostics channels it publishes for
+ * every HTTP/1 request: `http.server.request.start` when the request's headers are parsed and
+ * `http.server.response.finish` when the response is flushed. Fastify times a request only when
+ * its logger or an `onResponse` hook is on, and turning that on costs a tenth of a hello-world's
+ * throughput (benchmarks/README.md); listening to the channels costs almost nothing.
+ *
+ * One subscription serves every plugin instance in the process: a response is recorded only when
+ * an instance tagged it with its route state (in `onSend`), and the state knows its recorder.
+ */
+
+export const START_CHANNEL = 'http.server.request.start'
+export const FINISH_CHANNEL = 'http.server.response.finish'
+
+/** `performance.now()` when Node's server received the request. */
+export const kStartedAt = Symbol('highload.metrics.startedAt')
+/** Recording state of the route that answered; set in `onSend`, read when the response finishes. */
+export const kRouteState = Symbol('highload.metrics.routeState')
+
+export interface TimedRequest extends IncomingMessage { [kStartedAt]?: number }
+export interface TaggedResponse extends ServerResponse { [kRouteState]?: RouteState | null }
+interface ServerMessage { request: TimedRequest, response: TaggedResponse }
+
+function onStart (message: unknown): void {
+  (message as ServerMessage).request[kStartedAt] = performance.now()
+}
+
+function onFinish (message: unknown): void {
+  const { request, response } = message as ServerMessage
+  const state = response[kRouteState]
+  // Untagged: another server, an unmeasured route, or an outcome already recorded (timeout).
+  if (state == null) return
+  state.recorder.record(state, response.statusCode, performance.now() - (request[kStartedAt] as number))
+}
+
+let users = 0
+
+/** Subscribes to the server channels while any plugin instance uses them. Returns the release function, called once at close. */
+export function useServerTiming (): () => void {
+  if (users++ === 0) {
+    subscribe(START_CHANNEL, onStart)
+    subscribe(FINISH_CHANNEL, onFinish)
+  }
+  return () => {
+    if (--users === 0) {
+      unsubscribe(START_CHANNEL, onStart)
+      unsubscribe(FINISH_CHANNEL, onFinish)
+    }
+  }
+}
