@@ -28,12 +28,13 @@ function elapsedMs (request: FastifyRequest, reply: FastifyReply): number {
  * timed by Fastify's own timer (0 ms unless Fastify's logger or an `onResponse` hook runs it).
  */
 function tag (state: RouteState, request: FastifyRequest, reply: FastifyReply): void {
-  if ((request as Settled)[kSettled] === true) return
   const raw = reply.raw as TaggedResponse
+  // The handler wrapper tagged it already: onSend of a reply the handler sent has nothing to add.
+  if (raw[kRouteState] === state || (request as Settled)[kSettled] === true) return
   if ((request.raw as TimedRequest)[kStartedAt] === undefined && raw[kRouteState] === undefined) {
     raw.once('finish', () => {
       const tagged = raw[kRouteState]
-      if (tagged != null) tagged.recorder.record(tagged, raw.statusCode, reply.elapsedTime)
+      if (tagged !== undefined) tagged.recorder.record(tagged, raw.statusCode, reply.elapsedTime)
     })
   }
   raw[kRouteState] = state

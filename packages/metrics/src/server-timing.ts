@@ -6,8 +6,8 @@ import type { RouteState } from './recorder.js'
  * Request timing from Node's own HTTP server, through the diagnostics channels it publishes for
  * every HTTP/1 request: `http.server.request.start` when the request's headers are parsed and
  * `http.server.response.finish` when the response is flushed. Fastify times a request only when
- * its logger or an `onResponse` hook is on, and turning that on costs a tenth of a hello-world's
- * throughput (benchmarks/README.md); listening to the channels costs almost nothing.
+ * its logger or an `onResponse` hook is on, and such a hook is per-request work of its own; listening
+ * to the channels needs no hook.
  *
  * One subscription serves every plugin instance in the process: a response is recorded only when
  * an instance tagged it with its route state (in `onSend`), and the state knows its recorder.
@@ -22,7 +22,7 @@ export const kStartedAt = Symbol('highload.metrics.startedAt')
 export const kRouteState = Symbol('highload.metrics.routeState')
 
 export interface TimedRequest extends IncomingMessage { [kStartedAt]?: number }
-export interface TaggedResponse extends ServerResponse { [kRouteState]?: RouteState | null }
+export interface TaggedResponse extends ServerResponse { [kRouteState]?: RouteState }
 interface ServerMessage { request: TimedRequest, response: TaggedResponse }
 
 function onStart (message: unknown): void {
@@ -32,9 +32,11 @@ function onStart (message: unknown): void {
 function onFinish (message: unknown): void {
   const { request, response } = message as ServerMessage
   const state = response[kRouteState]
+  const started = request[kStartedAt]
   // Untagged: another server, an unmeasured route, or an outcome already recorded (timeout).
-  if (state == null) return
-  state.recorder.record(state, response.statusCode, performance.now() - (request[kStartedAt] as number))
+  // Unstamped: the request arrived before the subscription; the route's own finish listener records it.
+  if (state === undefined || started === undefined) return
+  state.recorder.record(state, response.statusCode, performance.now() - started)
 }
 
 let users = 0

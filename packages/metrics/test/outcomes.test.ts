@@ -4,6 +4,7 @@ import Fastify from 'fastify'
 import tap, { type Test } from 'tap'
 import metrics, { type HighloadMetricsOptions } from '../src/index.js'
 import { parseExposition, samples } from './helpers/parse.js'
+import { waitFor } from './helpers/wait.js'
 
 const D = 'http_server_request_duration_seconds'
 const C = 'http_request_duration_seconds'
@@ -32,15 +33,8 @@ async function listen (t: Test, opts: HighloadMetricsOptions, connectionTimeout 
     app,
     port: (app.server.address() as AddressInfo).port,
     release: () => release(),
-    inHandler: () => waitFor(() => entered)
+    inHandler: () => waitFor(() => entered, 'the handler to start')
   }
-}
-
-function waitFor (check: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const poll = (): void => { check() ? resolve() : setTimeout(poll, 10) }
-    poll()
-  })
 }
 
 tap.test('a client abort is an error outcome: +Inf bucket, no sum, bad for SLOs by default', async (t) => {
@@ -50,7 +44,7 @@ tap.test('a client abort is an error outcome: +Inf bucket, no sum, bad for SLOs 
   req.end()
   await inHandler()
   req.destroy()
-  await waitFor(() => app.slo.status().slos[0]?.lifetime.total === 1)
+  await waitFor(() => app.slo.status().slos[0]?.lifetime.total === 1, 'the outcome to be recorded')
   release()
   await new Promise((resolve) => setTimeout(resolve, 50))
   const fam = parseExposition(await app.slo.metrics())
@@ -71,7 +65,7 @@ for (const timing of ['server', 'hooks'] as const) {
     const req = request({ port, path: '/slow' })
     req.on('error', () => {})
     req.end()
-    await waitFor(() => app.slo.status().slos[0]?.lifetime.total === 1)
+    await waitFor(() => app.slo.status().slos[0]?.lifetime.total === 1, 'the outcome to be recorded')
     release()
     await new Promise((resolve) => setTimeout(resolve, 50))
     const fam = parseExposition(await app.slo.metrics())
@@ -92,7 +86,7 @@ tap.test('aborts in the classic preset use 499; otel timeouts use error_type tim
   a.end()
   await classic.inHandler()
   a.destroy()
-  await waitFor(() => classic.app.slo.status().slos[0]?.lifetime.total === 1)
+  await waitFor(() => classic.app.slo.status().slos[0]?.lifetime.total === 1, 'the outcome to be recorded')
   classic.release()
   t.same(samples(parseExposition(await classic.app.slo.metrics()), C, {}, `${C}_count`).map((s) => s.labels.status_code), ['499'])
 
@@ -100,7 +94,7 @@ tap.test('aborts in the classic preset use 499; otel timeouts use error_type tim
   const b = request({ port: otel.port, path: '/slow' })
   b.on('error', () => {})
   b.end()
-  await waitFor(() => otel.app.slo.status().slos[0]?.lifetime.total === 1)
+  await waitFor(() => otel.app.slo.status().slos[0]?.lifetime.total === 1, 'the outcome to be recorded')
   otel.release()
   t.same(samples(parseExposition(await otel.app.slo.metrics()), D, {}, `${D}_count`).map((s) => s.labels), [
     { http_request_method: 'GET', http_route: '/slow', error_type: 'timeout' }

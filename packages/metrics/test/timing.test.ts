@@ -5,8 +5,9 @@ import { PassThrough } from 'node:stream'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import tap, { type Test } from 'tap'
 import metrics, { type HighloadMetricsOptions } from '../src/index.js'
-import { FINISH_CHANNEL, START_CHANNEL } from '../src/server-timing.js'
+import { FINISH_CHANNEL, kStartedAt, START_CHANNEL, type TimedRequest } from '../src/server-timing.js'
 import { parseExposition, samples } from './helpers/parse.js'
+import { waitFor } from './helpers/wait.js'
 
 const D = 'http_server_request_duration_seconds'
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -117,11 +118,23 @@ tap.test('a timed-out request is counted once, as a timeout, even if the handler
     req.on('error', () => resolve(''))
     req.end()
   })
-  while ((await series(app, '/stuck')).count.length === 0) await sleep(20)
+  await waitFor(async () => (await series(app, '/stuck')).count.length > 0, 'the timeout to be recorded')
   stream.end('last chunk')
   t.equal(await answered, 'first chunk', 'Node destroyed the timed-out socket')
   await sleep(50)
   t.same((await series(app, '/stuck')).count, [['timeout', 1]])
+})
+
+tap.test('server timing: a request that arrived before the subscription is recorded once, by its own finish listener', async (t) => {
+  const { app, url } = await build(t, {}, {}, (app) => {
+    // As if Node received the request before the plugin subscribed to the server channels: no start stamp.
+    app.addHook('onRequest', async (request) => { delete (request.raw as TimedRequest)[kStartedAt] })
+  })
+  t.equal((await fetch(`${url}/slow`)).status, 200)
+  await waitFor(async () => (await series(app, '/slow')).count.length > 0, 'the request to be recorded')
+  await sleep(20)
+  t.same(await series(app, '/slow'), { count: [['200', 1]], sum: 0, firstBucket: 1 },
+    'counted once, timed by Fastify\'s timer (off here, so 0 ms), never a NaN duration')
 })
 
 tap.test('apps in one process record only their own requests; the server channels are released with the last app', async (t) => {
