@@ -40,7 +40,7 @@ export function httpMarkdown (r: HttpReport): string {
     ),
     '',
     `Method: ${m.tool}${m.threads === null ? '' : ` (${m.threads} thread${m.threads === 1 ? '' : 's'})`}, ${m.connections} connections, ` +
-      `pipelining ${m.pipelining}, \`${request}\` on 127.0.0.1; per round ${m.warmupSec} s warm-up + ${m.durationSec} s measured; ` +
+      `pipelining ${m.pipelining}, \`${request}\` on 127.0.0.1; per round ${m.settled ? `${m.warmupSec} s warm-up, settle, ${m.warmupSec} s warm-up` : `${m.warmupSec} s warm-up (not settled)`} + ${m.durationSec} s measured; ` +
       `${m.rounds} rounds, ${m.order}; medians over rounds. Wall time ${r.wallTimeSec} s.`,
     '',
     `Machine: ${machineLine(r.machine, r.loadAvgEnd)}.`,

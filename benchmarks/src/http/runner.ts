@@ -8,6 +8,7 @@ import { resultsDir, serveScript } from '../lib/paths.js'
 import { median, round } from '../lib/stats.js'
 import { resolveTool, runLoad, toolVersion, type LoadResult, type LoadSettings } from './load.js'
 import type { ListeningMessage } from './serve.js'
+import { isSettledMessage, SERVER_EXEC_ARGV, type SettleMessage } from './settle.js'
 import type { HttpScenario, HttpSideName } from './types.js'
 
 export interface HttpRound extends LoadResult {
@@ -35,6 +36,8 @@ export interface HttpReport extends ReportHeader {
     rounds: number
     threads: number | null
     order: string
+    /** Whether each server went through warm-up, settle (src/http/settle.ts), warm-up again before the measurement. */
+    settled: boolean
     request: HttpScenario['request']
   }
   baseline: HttpSideReport
@@ -64,7 +67,7 @@ function log (line: string): void {
 }
 
 async function runSide (scenario: HttpScenario, side: HttpSideName, round: number, settings: Omit<LoadSettings, 'origin' | 'durationSec'>, opts: HttpOptions): Promise<HttpRound> {
-  const child = forkTracked(serveScript, [scenario.name, side])
+  const child = forkTracked(serveScript, [scenario.name, side], SERVER_EXEC_ARGV)
   if (pinning !== null && child.pid !== undefined) pin(child.pid, pinning.server)
   try {
     const { port } = await waitForMessage(child, isListening, 60_000, `${scenario.name} ${side} server`)
@@ -74,6 +77,13 @@ async function runSide (scenario: HttpScenario, side: HttpSideName, round: numbe
       log(`  warning: ${scenario.name} ${side} answered the probe request with ${probeStatus}`)
     }
     if (opts.warmupSec > 0) await runLoad({ ...settings, origin, durationSec: opts.warmupSec })
+    if (opts.settle) {
+      const settled = waitForMessage(child, isSettledMessage, 30_000, `${scenario.name} ${side} settle`)
+      child.send({ type: 'settle' } satisfies SettleMessage)
+      await settled
+      // Optimised code that depended on the collected maps is gone: warm up again before measuring.
+      if (opts.warmupSec > 0) await runLoad({ ...settings, origin, durationSec: opts.warmupSec })
+    }
     const result = await runLoad({ ...settings, origin, durationSec: opts.durationSec })
     return { round, probeStatus, ...result }
   } finally {
@@ -138,6 +148,7 @@ export async function runHttpScenario (name: string, opts: HttpOptions, machine:
       rounds: opts.rounds,
       threads: tool === 'wrk' ? opts.threads : null,
       order: 'baseline, candidate alternating (ABAB...), fresh server process per side and round',
+      settled: opts.settle,
       request: scenario.request
     },
     baseline,

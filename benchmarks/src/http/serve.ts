@@ -4,6 +4,7 @@
 import type { AddressInfo } from 'node:net'
 import { failChild } from '../lib/children.js'
 import { loadHttpScenario } from '../lib/discover.js'
+import { isSettleMessage, settle, type SettledMessage } from './settle.js'
 
 export interface ListeningMessage { type: 'listening', port: number }
 
@@ -27,6 +28,10 @@ async function main (): Promise<void> {
   process.once('SIGINT', close)
   if (process.send !== undefined) {
     process.once('disconnect', close)
+    process.on('message', (m: unknown) => {
+      if (!isSettleMessage(m)) return
+      settle().then(() => process.send?.({ type: 'settled' } satisfies SettledMessage), failChild)
+    })
     process.send({ type: 'listening', port } satisfies ListeningMessage)
   } else {
     console.log(`${name} ${side} (${scenario[side].label}) listening on http://127.0.0.1:${port}`)

@@ -3,8 +3,8 @@ import { fork, type ChildProcess } from 'node:child_process'
 const live = new Set<ChildProcess>()
 
 /** Forks a Node script with an IPC channel; tracked so an interrupted run leaves no orphans. */
-export function forkTracked (script: string, args: string[]): ChildProcess {
-  const child = fork(script, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+export function forkTracked (script: string, args: string[], execArgv: string[] = process.execArgv): ChildProcess {
+  const child = fork(script, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv })
   live.add(child)
   child.once('exit', () => live.delete(child))
   return child

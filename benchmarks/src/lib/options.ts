@@ -11,6 +11,8 @@ export interface HttpOptions {
   tool: ToolChoice
   /** wrk threads; autocannon ignores it. */
   threads: number
+  /** Settle each server's V8 state after the warm-up (src/http/settle.ts); off reproduces runs before it existed. */
+  settle: boolean
 }
 
 export interface MicroOptions {
@@ -47,6 +49,7 @@ HTTP scenarios                                   env                default
   --rounds N           rounds per side (ABAB..)  BENCH_ROUNDS       3 (micro: 5)
   --tool T             auto | autocannon | wrk   BENCH_TOOL         auto (wrk if on PATH)
   --threads N          wrk threads               BENCH_THREADS      1
+  --unsettled          skip the settle step      BENCH_UNSETTLED=1  off (every server is settled)
 Micro suites
   --time MS            time per task per round   BENCH_TIME         500
   --rounds N           rounds                    BENCH_ROUNDS       5
@@ -95,6 +98,7 @@ export function parseOptions (argv: readonly string[], env: Env): BenchOptions {
         rounds: { type: 'string' },
         tool: { type: 'string' },
         threads: { type: 'string' },
+        unsettled: { type: 'boolean' },
         time: { type: 'string' }
       }
     })
@@ -123,7 +127,8 @@ export function parseOptions (argv: readonly string[], env: Env): BenchOptions {
       durationSec: num('--duration', v.duration ?? env['BENCH_DURATION'], 5, 'positive'),
       rounds: num('--rounds', rounds, 3, 'int'),
       tool,
-      threads
+      threads,
+      settle: !flag(v.unsettled, env['BENCH_UNSETTLED'])
     },
     micro: {
       rounds: num('--rounds', rounds, 5, 'int'),
