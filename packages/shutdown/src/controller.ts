@@ -4,6 +4,7 @@ import type { ConnectionTracker } from './connections.js'
 import { activeHandles, describeInFlight } from './diagnostics.js'
 import { CleanupTimeoutError, HardDeadlineError, HookFailedError, ShuttingDownError } from './errors.js'
 import { publishPhase, type ShutdownPhase } from './events.js'
+import { logDrained } from './log-drain.js'
 import type { ShutdownBudget, ShutdownParams } from './options.js'
 
 /** Runs at the start of the drain: stop consumers, schedulers and other intake. */
@@ -293,12 +294,13 @@ export class ShutdownController {
 
   #flush (): Promise<void> {
     const log = this.#fastify.log as unknown as { flush?: (cb: () => void) => void }
-    if (typeof log.flush !== 'function') return Promise.resolve()
-    const flush = log.flush.bind(log)
+    const flushed = typeof log.flush === 'function'
+      ? new Promise<void>((resolve) => { (log.flush as (cb: () => void) => void).call(log, resolve) })
+      : Promise.resolve()
     return new Promise((resolve) => {
       // Bounded: a stuck transport must not hold the exit past the safety margin.
       const timer = setTimeout(resolve, Math.max(50, Math.floor(this.#budget.safetyMarginMs / 2)))
-      flush(() => {
+      flushed.then(() => logDrained(log)).then(() => {
         clearTimeout(timer)
         resolve()
       })

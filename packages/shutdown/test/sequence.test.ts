@@ -1,6 +1,9 @@
 // In-process tests: no process handlers (signals: [], crashEvents: []), an injected exit
 // function, and fake clocks for the budget timers.
 import diagnostics from 'node:diagnostics_channel'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import FakeTimers from '@sinonjs/fake-timers'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
@@ -189,6 +192,21 @@ t.test('the exit waits for the logger flush, bounded by half the safety margin',
   await clock.tickAsync(1)
   await pending
   t.same(exits, [0])
+})
+
+t.test('the exit waits until an asynchronous pino destination has written the last lines', async (t) => {
+  // pino's flush() returns at once with a write in flight; process.exit would then write what is
+  // buffered ahead of it. Reading the file from inside exit() shows what had reached it.
+  const dir = mkdtempSync(join(tmpdir(), 'hl-shutdown-log-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'log.ndjson')
+  let atExit = ''
+  const app = Fastify({ logger: { level: 'info', file } })
+  app.register(shutdown, { signals: [], crashEvents: [], exit: () => { atExit = readFileSync(file, 'utf8') } })
+  await app.ready()
+  await app.shutdown.start()
+  const messages = atExit.trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg).filter((m) => m.startsWith('shutdown: '))
+  t.match(messages, [/^shutdown: draining/, /^shutdown: closing the listener/, /^shutdown: complete \(closed\)/], 'every line, in order')
 })
 
 t.test('no logger flush available: exits right away', async (t) => {
