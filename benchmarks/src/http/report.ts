@@ -8,7 +8,7 @@ function ms (value: number): string {
 }
 
 function sideRow (side: string, s: HttpSideReport, ratio: string): string[] {
-  return [side, s.label, fmtInt(s.median.requestsPerSec), ratio, ms(s.median.latencyP50Ms), ms(s.median.latencyP99Ms), `${s.non2xx} / ${s.errors}`]
+  return [side, s.label, fmtInt(s.median.requestsPerSec), ratio, fmtFixed(s.median.cpuUsPerRequest, 1), ms(s.median.latencyP50Ms), ms(s.median.latencyP99Ms), `${s.non2xx} / ${s.errors}`]
 }
 
 export function httpMarkdown (r: HttpReport): string {
@@ -23,25 +23,27 @@ export function httpMarkdown (r: HttpReport): string {
     r.description,
     '',
     mdTable(
-      ['Side', 'Label', 'req/s (median)', 'vs baseline', 'p50 ms', 'p99 ms', 'non-2xx / errors'],
+      ['Side', 'Label', 'req/s (median)', 'vs baseline', 'CPU µs/req', 'p50 ms', 'p99 ms', 'non-2xx / errors'],
       [sideRow('baseline', r.baseline, '1.00'), sideRow('candidate', r.candidate, fmtFixed(r.ratio, 2))],
-      [false, false, true, true, true, true, true]
+      [false, false, true, true, true, true, true, true]
     ),
     '',
-    `**Ratio candidate/baseline (median req/s): ${fmtFixed(r.ratio, 3)}.**${target}`,
+    `**Ratio candidate/baseline (${m.ratioStatistic}): ${fmtFixed(r.ratio, 3)}.**${target} ` +
+      `CPU cost ratio (baseline/candidate CPU per request, median of rounds): ${fmtFixed(r.cpuRatio, 3)}.`,
     '',
     mdTable(
-      ['Round', 'baseline req/s', 'candidate req/s', 'ratio'],
+      ['Round', 'baseline req/s', 'candidate req/s', 'ratio', 'baseline CPU µs/req', 'candidate CPU µs/req'],
       r.baseline.rounds.map((b, i) => {
         const c = r.candidate.rounds[i]
-        return [String(b.round), fmtInt(b.requestsPerSec), fmtInt(c?.requestsPerSec ?? Number.NaN), fmtFixed(r.roundRatios[i] ?? Number.NaN, 3)]
+        return [String(b.round), fmtInt(b.requestsPerSec), fmtInt(c?.requestsPerSec ?? Number.NaN), fmtFixed(r.roundRatios[i] ?? Number.NaN, 3),
+          fmtFixed(b.cpuUsPerRequest, 1), fmtFixed(c?.cpuUsPerRequest ?? Number.NaN, 1)]
       }),
-      [false, true, true, true]
+      [false, true, true, true, true, true]
     ),
     '',
-    `Method: ${m.tool}${m.threads === null ? '' : ` (${m.threads} thread${m.threads === 1 ? '' : 's'})`}, ${m.connections} connections, ` +
+    `Method: ${m.tool}${m.threads === null ? '' : ` (${m.threads} thread${m.threads === 1 ? '' : 's'})`}, ${m.connections} connections per server, ` +
       `pipelining ${m.pipelining}, \`${request}\` on 127.0.0.1; per round ${m.settled ? `${m.warmupSec} s warm-up, settle, ${m.warmupSec} s warm-up` : `${m.warmupSec} s warm-up (not settled)`} + ${m.durationSec} s measured; ` +
-      `${m.rounds} rounds, ${m.order}; medians over rounds. Wall time ${r.wallTimeSec} s.`,
+      `${m.rounds} rounds, ${m.orderDetail}; medians over rounds. Wall time ${r.wallTimeSec} s.`,
     '',
     `Machine: ${machineLine(r.machine, r.loadAvgEnd)}.`,
     ''

@@ -1,25 +1,25 @@
 import { join } from 'node:path'
-import { pin, pinning } from '../lib/affinity.js'
-import { forkTracked, stopChild, waitForMessage } from '../lib/children.js'
+import { pinning } from '../lib/affinity.js'
 import { loadHttpScenario } from '../lib/discover.js'
 import { loadAvg, type MachineInfo, type ReportHeader } from '../lib/machine.js'
-import type { HttpOptions } from '../lib/options.js'
-import { resultsDir, serveScript } from '../lib/paths.js'
+import type { HttpOptions, HttpOrder } from '../lib/options.js'
+import { resultsDir } from '../lib/paths.js'
 import { median, round } from '../lib/stats.js'
-import { resolveTool, runLoad, toolVersion, type LoadResult, type LoadSettings } from './load.js'
-import type { ListeningMessage } from './serve.js'
-import { isSettledMessage, SERVER_EXEC_ARGV, type SettleMessage } from './settle.js'
+import { resolveTool, runLoad, toolVersion, type LoadResult, type LoadSettings, type Tool } from './load.js'
+import { startServer, type ServerUnderTest } from './server.js'
 import type { HttpScenario, HttpSideName } from './types.js'
 
 export interface HttpRound extends LoadResult {
   round: number
   /** Status of one probe request sent before the warm-up. */
   probeStatus: number
+  /** Server CPU time (user + system, all threads) per response during the measured load, µs; NaN without /proc. */
+  cpuUsPerRequest: number
 }
 
 export interface HttpSideReport {
   label: string
-  median: { requestsPerSec: number, latencyP50Ms: number, latencyP99Ms: number }
+  median: { requestsPerSec: number, latencyP50Ms: number, latencyP99Ms: number, cpuUsPerRequest: number }
   non2xx: number
   errors: number
   rounds: HttpRound[]
@@ -35,60 +35,101 @@ export interface HttpReport extends ReportHeader {
     durationSec: number
     rounds: number
     threads: number | null
-    order: string
+    order: HttpOrder
+    /** The order in words, as the Markdown report prints it. */
+    orderDetail: string
     /** Whether each server went through warm-up, settle (src/http/settle.ts), warm-up again before the measurement. */
     settled: boolean
+    /** How `ratio` is computed from the rounds. */
+    ratioStatistic: string
     request: HttpScenario['request']
   }
   baseline: HttpSideReport
   candidate: HttpSideReport
-  /** candidate / baseline of the median req/s. */
+  /** The headline: candidate/baseline throughput, by `method.ratioStatistic`. */
   ratio: number
+  /** candidate/baseline req/s of each round. */
   roundRatios: number[]
+  /** Median over rounds of baseline CPU per request / candidate CPU per request (higher is better, like `ratio`). */
+  cpuRatio: number
   target: { minRatio: number, pass: boolean } | null
 }
 
-function isListening (m: unknown): m is ListeningMessage {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'listening'
-}
+type Settings = Omit<LoadSettings, 'origin' | 'durationSec' | 'scratchBase'>
 
-async function probe (origin: string, request: HttpScenario['request']): Promise<number> {
-  const res = await fetch(origin + request.path, {
-    method: request.method ?? 'GET',
-    headers: request.headers ?? {},
-    ...(request.body === undefined ? {} : { body: request.body })
-  })
-  await res.arrayBuffer()
-  return res.status
+const ORDER_DETAIL: Record<HttpOrder, string> = {
+  paired: 'both sides at once (paired): two fresh server processes per round sharing one CPU, each loaded by its own load generator at the same time',
+  alternating: 'baseline, candidate alternating (ABAB...), fresh server process per side and round'
 }
 
 function log (line: string): void {
   process.stderr.write(line + '\n')
 }
 
-async function runSide (scenario: HttpScenario, side: HttpSideName, round: number, settings: Omit<LoadSettings, 'origin' | 'durationSec'>, opts: HttpOptions): Promise<HttpRound> {
-  const child = forkTracked(serveScript, [scenario.name, side], SERVER_EXEC_ARGV)
-  if (pinning !== null && child.pid !== undefined) pin(child.pid, pinning.server)
-  try {
-    const { port } = await waitForMessage(child, isListening, 60_000, `${scenario.name} ${side} server`)
-    const origin = `http://127.0.0.1:${port}`
-    const probeStatus = await probe(origin, scenario.request)
-    if (probeStatus < 200 || probeStatus >= 300) {
-      log(`  warning: ${scenario.name} ${side} answered the probe request with ${probeStatus}`)
-    }
-    if (opts.warmupSec > 0) await runLoad({ ...settings, origin, durationSec: opts.warmupSec })
-    if (opts.settle) {
-      const settled = waitForMessage(child, isSettledMessage, 30_000, `${scenario.name} ${side} settle`)
-      child.send({ type: 'settle' } satisfies SettleMessage)
-      await settled
-      // Optimised code that depended on the collected maps is gone: warm up again before measuring.
-      if (opts.warmupSec > 0) await runLoad({ ...settings, origin, durationSec: opts.warmupSec })
-    }
-    const result = await runLoad({ ...settings, origin, durationSec: opts.durationSec })
-    return { round, probeStatus, ...result }
-  } finally {
-    await stopChild(child)
+function load (server: ServerUnderTest, settings: Settings, scenario: HttpScenario, durationSec: number): Promise<LoadResult> {
+  // Per side, so the two load generators of a paired round never share a wrk script file.
+  return runLoad({ ...settings, origin: server.origin, durationSec, scratchBase: join(resultsDir, `${scenario.name}.${server.side}`) })
+}
+
+/** Warm-up, then (when settling) settle and warm up again: the same for one server or a pair at once. */
+async function prepare (servers: ServerUnderTest[], settings: Settings, scenario: HttpScenario, opts: HttpOptions): Promise<void> {
+  const warm = async (): Promise<void> => {
+    if (opts.warmupSec > 0) await Promise.all(servers.map((s) => load(s, settings, scenario, opts.warmupSec)))
   }
+  await warm()
+  if (!opts.settle) return
+  await Promise.all(servers.map((s) => s.settle()))
+  // Optimised code that depended on the collected maps is gone: warm up again before measuring.
+  await warm()
+}
+
+async function measure (servers: ServerUnderTest[], settings: Settings, scenario: HttpScenario, opts: HttpOptions, r: number): Promise<HttpRound[]> {
+  const cpuBefore = servers.map((s) => s.cpuMs())
+  const results = await Promise.all(servers.map((s) => load(s, settings, scenario, opts.durationSec)))
+  return servers.map((s, i) => {
+    const res = results[i] as LoadResult
+    const cpuUs = (s.cpuMs() - (cpuBefore[i] as number)) * 1000
+    return { round: r, probeStatus: s.probeStatus, ...res, cpuUsPerRequest: round(cpuUs / res.requests, 2) }
+  })
+}
+
+function warnOnProbe (scenario: HttpScenario, server: ServerUnderTest): void {
+  if (server.probeStatus < 200 || server.probeStatus >= 300) {
+    log(`  warning: ${scenario.name} ${server.side} answered the probe request with ${server.probeStatus}`)
+  }
+}
+
+async function withServers<T> (scenario: HttpScenario, sides: HttpSideName[], cpus: string | null, fn: (servers: ServerUnderTest[]) => Promise<T>): Promise<T> {
+  const servers: ServerUnderTest[] = []
+  try {
+    for (const side of sides) {
+      const server = await startServer(scenario, side, cpus)
+      servers.push(server)
+      warnOnProbe(scenario, server)
+    }
+    return await fn(servers)
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()))
+  }
+}
+
+/** One side alone on the server CPUs. */
+function runSide (scenario: HttpScenario, side: HttpSideName, r: number, settings: Settings, opts: HttpOptions): Promise<HttpRound> {
+  return withServers(scenario, [side], pinning?.server ?? null, async (servers) => {
+    await prepare(servers, settings, scenario, opts)
+    return (await measure(servers, settings, scenario, opts, r))[0] as HttpRound
+  })
+}
+
+/** Both sides at once on one CPU; which one starts first alternates by round. */
+function runPair (scenario: HttpScenario, r: number, settings: Settings, opts: HttpOptions): Promise<Record<HttpSideName, HttpRound>> {
+  const sides: HttpSideName[] = r % 2 === 1 ? ['baseline', 'candidate'] : ['candidate', 'baseline']
+  return withServers(scenario, sides, pinning?.pair ?? null, async (servers) => {
+    await prepare(servers, settings, scenario, opts)
+    const rounds = await measure(servers, settings, scenario, opts, r)
+    const bySide = (side: HttpSideName): HttpRound => rounds[sides.indexOf(side)] as HttpRound
+    return { baseline: bySide('baseline'), candidate: bySide('candidate') }
+  })
 }
 
 function summarise (label: string, rounds: HttpRound[]): HttpSideReport {
@@ -97,7 +138,8 @@ function summarise (label: string, rounds: HttpRound[]): HttpSideReport {
     median: {
       requestsPerSec: round(median(rounds.map((r) => r.requestsPerSec)), 1),
       latencyP50Ms: round(median(rounds.map((r) => r.latencyP50Ms)), 3),
-      latencyP99Ms: round(median(rounds.map((r) => r.latencyP99Ms)), 3)
+      latencyP99Ms: round(median(rounds.map((r) => r.latencyP99Ms)), 3),
+      cpuUsPerRequest: round(median(rounds.map((r) => r.cpuUsPerRequest)), 2)
     },
     non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
     errors: rounds.reduce((n, r) => n + r.errors, 0),
@@ -105,33 +147,56 @@ function summarise (label: string, rounds: HttpRound[]): HttpSideReport {
   }
 }
 
+function roundLine (r: HttpRound): string {
+  return `${Math.round(r.requestsPerSec).toString().padStart(7)} req/s  ${r.cpuUsPerRequest} µs CPU/req  p50 ${r.latencyP50Ms} ms  p99 ${r.latencyP99Ms} ms` +
+    (r.non2xx + r.errors > 0 ? `  non-2xx ${r.non2xx} errors ${r.errors}` : '')
+}
+
+async function runRounds (scenario: HttpScenario, settings: Settings, opts: HttpOptions): Promise<Record<HttpSideName, HttpRound[]>> {
+  const sides: Record<HttpSideName, HttpRound[]> = { baseline: [], candidate: [] }
+  for (let r = 1; r <= opts.rounds; r++) {
+    if (opts.order === 'paired') {
+      const pair = await runPair(scenario, r, settings, opts)
+      for (const side of ['baseline', 'candidate'] as const) {
+        sides[side].push(pair[side])
+        log(`  round ${r} ${side.padEnd(9)} ${roundLine(pair[side])}`)
+      }
+      log(`  round ${r} ratio     ${round(pair.candidate.requestsPerSec / pair.baseline.requestsPerSec, 3)}`)
+    } else {
+      // A fresh server process each time, so slow drift in machine load hits both sides alike and
+      // no side inherits the other's JIT or heap state.
+      for (const side of ['baseline', 'candidate'] as const) {
+        const res = await runSide(scenario, side, r, settings, opts)
+        sides[side].push(res)
+        log(`  round ${r} ${side.padEnd(9)} ${roundLine(res)}`)
+      }
+    }
+  }
+  return sides
+}
+
 export async function runHttpScenario (name: string, opts: HttpOptions, machine: MachineInfo): Promise<HttpReport> {
   const started = performance.now()
   const scenario = await loadHttpScenario(name)
-  const tool = resolveTool(opts.tool)
-  const settings = {
+  const tool: Tool = resolveTool(opts.tool)
+  const settings: Settings = {
     tool,
     request: scenario.request,
     connections: opts.connections,
     pipelining: opts.pipelining,
-    threads: opts.threads,
-    scratchBase: join(resultsDir, name)
+    threads: opts.threads
   }
-  const sides = { baseline: [] as HttpRound[], candidate: [] as HttpRound[] }
-  log(`[${name}] ${tool}, ${opts.connections} connections, ${opts.warmupSec} s warm-up + ${opts.durationSec} s per round, ${opts.rounds} rounds`)
-  // Alternate sides (ABAB...), a fresh server process each time, so slow drift in machine load
-  // hits both sides alike and no side inherits the other's JIT or heap state.
-  for (let r = 1; r <= opts.rounds; r++) {
-    for (const side of ['baseline', 'candidate'] as const) {
-      const res = await runSide(scenario, side, r, settings, opts)
-      sides[side].push(res)
-      log(`  round ${r} ${side.padEnd(9)} ${Math.round(res.requestsPerSec).toString().padStart(7)} req/s  p50 ${res.latencyP50Ms} ms  p99 ${res.latencyP99Ms} ms` +
-        (res.non2xx + res.errors > 0 ? `  non-2xx ${res.non2xx} errors ${res.errors}` : ''))
-    }
-  }
+  log(`[${name}] ${tool}, ${opts.order}, ${opts.connections} connections per server, ${opts.warmupSec} s warm-up + ${opts.durationSec} s per round, ${opts.rounds} rounds`)
+  const sides = await runRounds(scenario, settings, opts)
   const baseline = summarise(scenario.baseline.label, sides.baseline)
   const candidate = summarise(scenario.candidate.label, sides.candidate)
-  const ratio = round(candidate.median.requestsPerSec / baseline.median.requestsPerSec, 3)
+  const roundRatios = sides.baseline.map((b, i) => round((sides.candidate[i] as HttpRound).requestsPerSec / b.requestsPerSec, 3))
+  const cpuRatios = sides.baseline.map((b, i) => b.cpuUsPerRequest / (sides.candidate[i] as HttpRound).cpuUsPerRequest)
+  // Paired rounds share every slowdown of the machine, so each round's ratio is a measurement in
+  // itself; sequential rounds do not, and the ratio of the medians damps a round that was slow for one side only.
+  const ratio = opts.order === 'paired'
+    ? round(median(roundRatios), 3)
+    : round(candidate.median.requestsPerSec / baseline.median.requestsPerSec, 3)
   return {
     kind: 'http',
     name,
@@ -147,14 +212,17 @@ export async function runHttpScenario (name: string, opts: HttpOptions, machine:
       durationSec: tool === 'wrk' ? Math.max(1, Math.round(opts.durationSec)) : opts.durationSec,
       rounds: opts.rounds,
       threads: tool === 'wrk' ? opts.threads : null,
-      order: 'baseline, candidate alternating (ABAB...), fresh server process per side and round',
+      order: opts.order,
+      orderDetail: ORDER_DETAIL[opts.order],
       settled: opts.settle,
+      ratioStatistic: opts.order === 'paired' ? 'median of the per-round ratios' : 'ratio of the median req/s',
       request: scenario.request
     },
     baseline,
     candidate,
     ratio,
-    roundRatios: sides.baseline.map((b, i) => round((sides.candidate[i] as HttpRound).requestsPerSec / b.requestsPerSec, 3)),
+    roundRatios,
+    cpuRatio: round(median(cpuRatios), 3),
     target: scenario.minRatio === undefined ? null : { minRatio: scenario.minRatio, pass: ratio >= scenario.minRatio }
   }
 }

@@ -2,11 +2,13 @@
 // Builds one side of a scenario, listens on 127.0.0.1 on a free port, reports the port over IPC
 // (or prints it when run by hand) and exits on SIGTERM, SIGINT or when the parent goes away.
 import type { AddressInfo } from 'node:net'
-import { failChild } from '../lib/children.js'
+import { failChild, isMessage } from '../lib/children.js'
 import { loadHttpScenario } from '../lib/discover.js'
-import { isSettleMessage, settle, type SettledMessage } from './settle.js'
+import { settle, type SettledMessage, type SettleMessage } from './settle.js'
 
 export interface ListeningMessage { type: 'listening', port: number }
+
+const isSettleMessage = isMessage<SettleMessage>('settle')
 
 async function main (): Promise<void> {
   const [name, side] = process.argv.slice(2)

@@ -31,14 +31,6 @@ function nextTurn (): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
 }
 
-export function isSettleMessage (m: unknown): m is SettleMessage {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'settle'
-}
-
-export function isSettledMessage (m: unknown): m is SettledMessage {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'settled'
-}
-
 /** Runs in the server process. Throws when the process was started without `--expose-gc`. */
 export async function settle (): Promise<void> {
   const gc = globalThis.gc

@@ -1,5 +1,14 @@
 import { fork, type ChildProcess } from 'node:child_process'
 
+export interface ErrorMessage { type: 'error', message: string }
+
+/** A guard for the IPC message whose `type` is `type`. */
+export function isMessage<T extends { type: string }> (type: T['type']): (m: unknown) => m is T {
+  return (m: unknown): m is T => typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type
+}
+
+const isErrorMessage = isMessage<ErrorMessage>('error')
+
 const live = new Set<ChildProcess>()
 
 /** Forks a Node script with an IPC channel; tracked so an interrupted run leaves no orphans. */
@@ -46,12 +55,6 @@ export function waitForMessage<T> (child: ChildProcess, accept: (m: unknown) => 
     child.on('message', onMessage)
     child.once('exit', onExit)
   })
-}
-
-export interface ErrorMessage { type: 'error', message: string }
-
-export function isErrorMessage (m: unknown): m is ErrorMessage {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'error'
 }
 
 /** For child entry points: report a fatal error to the parent (if any) and exit 1. */

@@ -2,6 +2,9 @@ import { parseArgs } from 'node:util'
 
 export type ToolChoice = 'auto' | 'autocannon' | 'wrk'
 
+/** `paired`: both sides at once on one CPU; `alternating`: one side at a time, ABAB... */
+export type HttpOrder = 'paired' | 'alternating'
+
 export interface HttpOptions {
   connections: number
   pipelining: number
@@ -11,6 +14,7 @@ export interface HttpOptions {
   tool: ToolChoice
   /** wrk threads; autocannon ignores it. */
   threads: number
+  order: HttpOrder
   /** Settle each server's V8 state after the warm-up (src/http/settle.ts); off reproduces runs before it existed. */
   settle: boolean
 }
@@ -49,6 +53,7 @@ HTTP scenarios                                   env                default
   --rounds N           rounds per side (ABAB..)  BENCH_ROUNDS       3 (micro: 5)
   --tool T             auto | autocannon | wrk   BENCH_TOOL         auto (wrk if on PATH)
   --threads N          wrk threads               BENCH_THREADS      1
+  --order O            paired | alternating      BENCH_ORDER        paired (both sides at once, one CPU)
   --unsettled          skip the settle step      BENCH_UNSETTLED=1  off (every server is settled)
 Micro suites
   --time MS            time per task per round   BENCH_TIME         500
@@ -98,6 +103,7 @@ export function parseOptions (argv: readonly string[], env: Env): BenchOptions {
         rounds: { type: 'string' },
         tool: { type: 'string' },
         threads: { type: 'string' },
+        order: { type: 'string' },
         unsettled: { type: 'boolean' },
         time: { type: 'string' }
       }
@@ -109,6 +115,10 @@ export function parseOptions (argv: readonly string[], env: Env): BenchOptions {
   const tool = v.tool ?? env['BENCH_TOOL'] ?? 'auto'
   if (tool !== 'auto' && tool !== 'autocannon' && tool !== 'wrk') {
     throw new UsageError(`--tool must be auto, autocannon or wrk, got "${tool}"`)
+  }
+  const order = v.order ?? env['BENCH_ORDER'] ?? 'paired'
+  if (order !== 'paired' && order !== 'alternating') {
+    throw new UsageError(`--order must be paired or alternating, got "${order}"`)
   }
   const rounds = v.rounds ?? env['BENCH_ROUNDS']
   const connections = num('--connections', v.connections ?? env['BENCH_CONNECTIONS'], 50, 'int')
@@ -128,6 +138,7 @@ export function parseOptions (argv: readonly string[], env: Env): BenchOptions {
       rounds: num('--rounds', rounds, 3, 'int'),
       tool,
       threads,
+      order,
       settle: !flag(v.unsettled, env['BENCH_UNSETTLED'])
     },
     micro: {
