@@ -8,7 +8,7 @@ import { PRESETS, SERIES_DROPPED, SLO_FAMILIES } from './names.js'
 import { normalizeOptions, type HighloadMetricsOptions, type MetricsParams, type MetricsTiming } from './options.js'
 import { Recorder, type RouteState } from './recorder.js'
 import { registerFastifyMetrics } from './registry.js'
-import { picker, routeHooks, unmatchedHooks } from './route-hooks.js'
+import { appHooks, kRoutePicker, picker, routeHooks } from './route-hooks.js'
 import { useServerTiming } from './server-timing.js'
 import { SloEngine, type SloStatusReport } from './slo/engine.js'
 import { renderSlo } from './slo/metrics.js'
@@ -112,19 +112,23 @@ const plugin: FastifyPluginAsync<HighloadMetricsOptions> = async function highlo
         .map((tracker) => ({ tracker, params: tracker.params }))
       states.set(method, recorder.state(method, label, slos))
     }
-    const hooks = routeHooks(timing, recorder, picker(states))
-    if (hooks.wrapHandler !== undefined) route.handler = hooks.wrapHandler(route.handler)
-    if (hooks.onSend !== undefined) route.onSend = append(route.onSend, hooks.onSend)
+    const pick = picker(states)
+    const hooks = routeHooks(timing, recorder, pick)
+    if (hooks.wrapHandler !== undefined) {
+      route.handler = hooks.wrapHandler(route.handler)
+      // A copy: the caller's config object may be shared between routes.
+      route.config = { ...route.config, [kRoutePicker]: pick } as typeof route.config
+    }
     if (hooks.onResponse !== undefined) route.onResponse = append(route.onResponse, hooks.onResponse)
     // Without a connection timeout the hook never fires, and its presence costs an allocation per request.
     if (timeouts) route.onTimeout = append(route.onTimeout, hooks.onTimeout)
     route.onRequestAbort = append(route.onRequestAbort, hooks.onRequestAbort)
   })
 
-  // Routes get their own hooks above; this one sees requests no route matched.
-  const unmatched = unmatchedHooks(timing, recorder)
-  if (unmatched.onSend !== undefined) fastify.addHook('onSend', unmatched.onSend)
-  if (unmatched.onResponse !== undefined) fastify.addHook('onResponse', unmatched.onResponse)
+  // Routes get their own hooks above; these see what no route hook does (appHooks).
+  const app = appHooks(timing, recorder)
+  if (app.onSend !== undefined) fastify.addHook('onSend', app.onSend)
+  if (app.onResponse !== undefined) fastify.addHook('onResponse', app.onResponse)
 
   const warned = new Set<string>()
   let cache: { text: string, at: number } | null = null

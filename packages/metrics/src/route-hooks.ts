@@ -9,6 +9,14 @@ interface Settled { [kSettled]?: true }
 
 type StatePicker = (request: FastifyRequest) => RouteState
 
+/**
+ * Route config key holding a measured route's state picker. The app-wide `onSend` reads it only
+ * for a reply the handler wrapper did not tag (one sent before the handler, such as a 429 from a
+ * rate limit), through `request.routeOptions`, which builds an object: fine off the hot path.
+ */
+export const kRoutePicker = Symbol('highload.metrics.routePicker')
+interface PickerConfig { [kRoutePicker]?: StatePicker }
+
 /** The state for the request's method. Most routes have one method, found without a map lookup. */
 export function picker (states: ReadonlyMap<string, RouteState>): StatePicker {
   const single = states.size === 1 ? [...states.values()][0] as RouteState : null
@@ -29,9 +37,9 @@ function elapsedMs (request: FastifyRequest, reply: FastifyReply): number {
  */
 function tag (state: RouteState, request: FastifyRequest, reply: FastifyReply): void {
   const raw = reply.raw as TaggedResponse
-  // The handler wrapper tagged it already: onSend of a reply the handler sent has nothing to add.
-  if (raw[kRouteState] === state || (request as Settled)[kSettled] === true) return
-  if ((request.raw as TimedRequest)[kStartedAt] === undefined && raw[kRouteState] === undefined) {
+  // Called once per response: by the handler wrapper, or by the app-wide onSend when the wrapper did
+  // not run. A settled request (aborted, timed out) needs no check: its socket is gone, so no finish follows.
+  if ((request.raw as TimedRequest)[kStartedAt] === undefined) {
     raw.once('finish', () => {
       const tagged = raw[kRouteState]
       if (tagged !== undefined) tagged.recorder.record(tagged, raw.statusCode, reply.elapsedTime)
@@ -42,10 +50,11 @@ function tag (state: RouteState, request: FastifyRequest, reply: FastifyReply): 
 
 type Handler = (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => unknown
 
+type OnSend = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => void
+
 export interface RouteHooks {
-  /** `server` timing: wraps the route handler, so a reply the handler hijacks is measured too. */
+  /** `server` timing: wraps the route handler, so every reply the handler sends or hijacks is tagged before it runs. */
   wrapHandler?: (handler: Handler) => Handler
-  onSend?: (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => void
   onResponse?: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
   onTimeout: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
   onRequestAbort: (request: FastifyRequest, done: HookHandlerDoneFunction) => void
@@ -71,15 +80,11 @@ export function routeHooks (timing: MetricsTiming, recorder: Recorder, pick: Sta
   if (timing === 'server') {
     return {
       ...settle,
-      // Tags before the handler runs (which may hijack the reply) ...
+      // Tags before the handler runs (which may hijack the reply); the app-wide onSend covers
+      // replies sent before the handler (appHooks).
       wrapHandler: (handler) => function measured (request, reply) {
         tag(pick(request), request, reply)
         return handler.call(this, request, reply)
-      },
-      // ... and at every send, which also covers replies sent before the handler (429s, 400s, 401s).
-      onSend (request, reply, payload, done) {
-        tag(pick(request), request, reply)
-        done(null, payload)
       }
     }
   }
@@ -92,12 +97,25 @@ export function routeHooks (timing: MetricsTiming, recorder: Recorder, pick: Sta
   }
 }
 
-/** Records requests no route matched (`__unmatched__`); added as an app-wide hook, as no route sees them. */
-export function unmatchedHooks (timing: MetricsTiming, recorder: Recorder): Pick<RouteHooks, 'onSend' | 'onResponse'> {
+/**
+ * App-wide hooks. `server` timing: one `onSend` tags what the handler wrapper did not, replies
+ * sent before the handler (429s, 400s, 401s) and requests no route matched (`__unmatched__`); a
+ * reply the handler sends is tagged already and costs one property read. `hooks` timing: the
+ * route hooks record matched routes, so this records only the unmatched.
+ */
+export function appHooks (timing: MetricsTiming, recorder: Recorder): { onSend?: OnSend, onResponse?: RouteHooks['onResponse'] } {
   if (timing === 'server') {
     return {
       onSend (request, reply, payload, done) {
-        if (request.is404) tag(recorder.unmatchedState(request.method), request, reply)
+        if ((reply.raw as TaggedResponse)[kRouteState] === undefined) {
+          if (request.is404) {
+            tag(recorder.unmatchedState(request.method), request, reply)
+          } else {
+            // Undefined for a route the plugin does not measure (`config.metrics: false`, or added before it).
+            const pick = (request.routeOptions.config as PickerConfig)[kRoutePicker]
+            if (pick !== undefined) tag(pick(request), request, reply)
+          }
+        }
         done(null, payload)
       }
     }

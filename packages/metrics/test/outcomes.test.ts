@@ -121,3 +121,28 @@ tap.test('status codes outside 100-599 from raw writes are _OTHER errors', async
     t.match(app.slo.status().slos[0]?.lifetime, { total: 1, bad: 1 })
   }
 })
+
+tap.test('a request aborted before its handler runs is counted once, as an abort, when the handler replies later', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(metrics, { runtimeMetrics: false, cacheMs: 0 })
+  let open: () => void = () => {}
+  let gated = false
+  app.get('/gated', {
+    preHandler: async () => {
+      gated = true
+      await new Promise<void>((resolve) => { open = resolve })
+    }
+  }, async () => 'late')
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const req = request({ port: (app.server.address() as AddressInfo).port, path: '/gated' })
+  req.on('error', () => {})
+  req.end()
+  await waitFor(() => gated, 'the preHandler to start')
+  req.destroy()
+  const count = async () => samples(parseExposition(await app.slo.metrics()), D, { http_route: '/gated' }, `${D}_count`).map((s) => [s.labels.error_type ?? s.labels.http_response_status_code, s.value])
+  await waitFor(async () => (await count()).length > 0, 'the abort to be recorded')
+  open()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.same(await count(), [['aborted', 1]])
+})

@@ -174,13 +174,16 @@ tap.test('routes with their own hooks keep them; storage grows past its first bl
   const seen: string[] = []
   const app = await build(t, {}, (app) => {
     app.get('/hooked', { onResponse: (_req, _reply, done) => { seen.push('own'); done() }, onRequestAbort: [(_req, done) => done()] }, async () => 'x')
+    app.get('/hooked-once', { onRequestAbort: (_req, done) => done() }, async () => 'x')
     for (let i = 0; i < 40; i++) app.get(`/r${i}`, async () => 'x')
   })
   await app.inject('/hooked')
+  await app.inject('/hooked-once')
   for (let i = 0; i < 40; i++) await app.inject(`/r${i}`)
   const fam = await scrape(app)
   t.same(seen, ['own'])
   t.equal(samples(fam, D, { http_route: '/hooked' }, `${D}_count`)[0]?.value, 1)
-  t.equal(samples(fam, D, {}, `${D}_count`).length, 41)
+  t.equal(samples(fam, D, { http_route: '/hooked-once' }, `${D}_count`)[0]?.value, 1)
+  t.equal(samples(fam, D, {}, `${D}_count`).length, 42)
   t.equal(samples(fam, D, { http_route: '/r39' }, `${D}_count`)[0]?.value, 1)
 })

@@ -67,8 +67,15 @@ tap.test('server timing, injected requests: counted; timed by Fastify\'s timer o
 })
 
 tap.test('server timing records replies sent before the handler, hijacked replies and unmatched requests', async (t) => {
+  const refuse = (_req: unknown, reply: { code: (c: number) => { send: (b: string) => void } }, done: () => void): void => {
+    reply.code(429).send('slow down')
+    done()
+  }
+  const shared = { slo: [] as string[] }
   const { app, url } = await build(t, {}, {}, (app) => {
-    app.get('/guarded', { onRequest: (_req, reply, done) => { reply.code(429).send('slow down'); done() } }, async () => 'never')
+    app.get('/guarded', { onRequest: refuse, config: shared }, async () => 'never')
+    app.get('/guarded-too', { onRequest: refuse, config: shared }, async () => 'never')
+    app.get('/unmeasured', { onRequest: refuse, config: { metrics: false } }, async () => 'never')
     app.get('/raw', (_req, reply) => {
       reply.hijack()
       reply.raw.writeHead(207)
@@ -76,9 +83,14 @@ tap.test('server timing records replies sent before the handler, hijacked replie
     })
   })
   t.equal((await fetch(`${url}/guarded`)).status, 429)
+  t.equal((await fetch(`${url}/guarded-too`)).status, 429)
+  t.equal((await fetch(`${url}/unmeasured`)).status, 429)
   t.equal((await fetch(`${url}/raw`)).status, 207)
   t.equal((await fetch(`${url}/nope/${Math.random()}`)).status, 404)
   t.same((await series(app, '/guarded')).count, [['429', 1]])
+  t.same((await series(app, '/guarded-too')).count, [['429', 1]], 'each route keeps its own state though they share a config object')
+  t.same(Object.getOwnPropertySymbols(shared), [], 'the caller\'s config object is not written to')
+  t.same((await series(app, '/unmeasured')).count, [], 'a route with metrics: false is not recorded, even answered early')
   t.same((await series(app, '/raw')).count, [['207', 1]])
   t.same((await series(app, '__unmatched__')).count, [['404', 1]])
 })
@@ -86,7 +98,7 @@ tap.test('server timing records replies sent before the handler, hijacked replie
 tap.test('server timing records the status finally sent when an onSend hook after ours fails', async (t) => {
   const { app, url } = await build(t, {}, {}, (app) => {
     app.register(async (child) => {
-      // Added after the metrics hooks, so it runs after them and turns the 200 into a 500.
+      // A route-level onSend runs after the app-wide ones, the plugin's included, and turns the 200 into a 500.
       child.addHook('onRoute', (route) => {
         route.onSend = [...[route.onSend ?? []].flat(), async (_req, reply) => {
           if (reply.statusCode === 200) throw new Error('late failure')
