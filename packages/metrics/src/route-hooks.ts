@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { MetricsTiming } from './options.js'
 import type { Recorder, RouteState } from './recorder.js'
-import { kRouteState, kStartedAt, type TaggedResponse, type TimedRequest } from './server-timing.js'
+import { kRouteState, kStartedAt, type TimedRequest } from './server-timing.js'
 
 /** Set on a request whose outcome is already recorded (timeout, abort, injected reply), so nothing counts it twice. */
 const kSettled = Symbol('highload.metrics.settled')
@@ -30,19 +30,19 @@ function elapsedMs (request: FastifyRequest, reply: FastifyReply): number {
 }
 
 /**
- * `server` timing: tags the response with the route state, so Node's `response.finish` event
+ * `server` timing: tags the request with the route state, so Node's `response.finish` event
  * records it with the status finally sent. A request that did not come through Node's HTTP server
  * (`fastify.inject()`, a non-Node server) has no start stamp: its response is watched directly and
  * timed by Fastify's own timer (0 ms unless Fastify's logger or an `onResponse` hook runs it).
  */
 function tag (state: RouteState, request: FastifyRequest, reply: FastifyReply): void {
-  const raw = reply.raw as TaggedResponse
+  const raw = request.raw as TimedRequest
   // Called once per response: by the handler wrapper, or by the app-wide onSend when the wrapper did
   // not run. A settled request (aborted, timed out) needs no check: its socket is gone, so no finish follows.
-  if ((request.raw as TimedRequest)[kStartedAt] === undefined) {
-    raw.once('finish', () => {
+  if (raw[kStartedAt] === undefined) {
+    reply.raw.once('finish', () => {
       const tagged = raw[kRouteState]
-      if (tagged !== undefined) tagged.recorder.record(tagged, raw.statusCode, reply.elapsedTime)
+      if (tagged !== undefined) tagged.recorder.record(tagged, reply.raw.statusCode, reply.elapsedTime)
     })
   }
   raw[kRouteState] = state
@@ -107,7 +107,7 @@ export function appHooks (timing: MetricsTiming, recorder: Recorder): { onSend?:
   if (timing === 'server') {
     return {
       onSend (request, reply, payload, done) {
-        if ((reply.raw as TaggedResponse)[kRouteState] === undefined) {
+        if ((request.raw as TimedRequest)[kRouteState] === undefined) {
           if (request.is404) {
             tag(recorder.unmatchedState(request.method), request, reply)
           } else {

@@ -10,7 +10,7 @@ import type { RouteState } from './recorder.js'
  * to the channels needs no hook.
  *
  * One subscription serves every plugin instance in the process: a response is recorded only when
- * an instance tagged it with its route state (in `onSend`), and the state knows its recorder.
+ * an instance tagged its request with a route state (route-hooks.ts), and the state knows its recorder.
  */
 
 export const START_CHANNEL = 'http.server.request.start'
@@ -18,12 +18,15 @@ export const FINISH_CHANNEL = 'http.server.response.finish'
 
 /** `performance.now()` when Node's server received the request. */
 export const kStartedAt = Symbol('highload.metrics.startedAt')
-/** Recording state of the route that answered; set in `onSend`, read when the response finishes. */
+/**
+ * Recording state of the route that answers; set by the handler wrapper or the app-wide `onSend`,
+ * read when the response finishes. Kept on the request beside the start stamp, so the plugin
+ * adds properties to one of Node's objects, not two.
+ */
 export const kRouteState = Symbol('highload.metrics.routeState')
 
-export interface TimedRequest extends IncomingMessage { [kStartedAt]?: number }
-export interface TaggedResponse extends ServerResponse { [kRouteState]?: RouteState }
-interface ServerMessage { request: TimedRequest, response: TaggedResponse }
+export interface TimedRequest extends IncomingMessage { [kStartedAt]?: number, [kRouteState]?: RouteState }
+interface ServerMessage { request: TimedRequest, response: ServerResponse }
 
 function onStart (message: unknown): void {
   (message as ServerMessage).request[kStartedAt] = performance.now()
@@ -31,7 +34,7 @@ function onStart (message: unknown): void {
 
 function onFinish (message: unknown): void {
   const { request, response } = message as ServerMessage
-  const state = response[kRouteState]
+  const state = request[kRouteState]
   const started = request[kStartedAt]
   // Untagged: another server, an unmeasured route, or an outcome already recorded (timeout).
   // Unstamped: the request arrived before the subscription; the route's own finish listener records it.
