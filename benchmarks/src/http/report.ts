@@ -8,7 +8,7 @@ function ms (value: number): string {
 }
 
 function sideRow (side: string, s: HttpSideReport, ratio: string): string[] {
-  return [side, s.label, fmtInt(s.median.requestsPerSec), ratio, fmtFixed(s.median.cpuUsPerRequest, 1), ms(s.median.latencyP50Ms), ms(s.median.latencyP99Ms), `${s.non2xx} / ${s.errors}`]
+  return [side, s.label, fmtInt(s.median.requestsPerSec), ratio, fmtFixed(s.median.cpuUsPerRequest, 1), fmtFixed(s.median.mainThreadCpuUsPerRequest, 1), ms(s.median.latencyP50Ms), ms(s.median.latencyP99Ms), `${s.non2xx} / ${s.errors}`]
 }
 
 export function httpMarkdown (r: HttpReport): string {
@@ -23,22 +23,23 @@ export function httpMarkdown (r: HttpReport): string {
     r.description,
     '',
     mdTable(
-      ['Side', 'Label', 'req/s (median)', 'vs baseline', 'CPU µs/req', 'p50 ms', 'p99 ms', 'non-2xx / errors'],
+      ['Side', 'Label', 'req/s (median)', 'vs baseline', 'CPU µs/req', 'main thread µs/req', 'p50 ms', 'p99 ms', 'non-2xx / errors'],
       [sideRow('baseline', r.baseline, '1.00'), sideRow('candidate', r.candidate, fmtFixed(r.ratio, 2))],
-      [false, false, true, true, true, true, true, true]
+      [false, false, true, true, true, true, true, true, true]
     ),
     '',
     `**Ratio candidate/baseline (${m.ratioStatistic}): ${fmtFixed(r.ratio, 3)}.**${target} ` +
-      `CPU cost ratio (baseline/candidate CPU per request, median of rounds): ${fmtFixed(r.cpuRatio, 3)}.`,
+      `CPU cost ratios (baseline/candidate CPU per request, median of rounds): all threads ${fmtFixed(r.cpuRatio, 3)}, main thread ${fmtFixed(r.mainThreadCpuRatio, 3)}.`,
     '',
     mdTable(
-      ['Round', 'baseline req/s', 'candidate req/s', 'ratio', 'baseline CPU µs/req', 'candidate CPU µs/req'],
+      ['Round', 'baseline req/s', 'candidate req/s', 'ratio', 'baseline CPU µs/req', 'candidate CPU µs/req', 'baseline main µs/req', 'candidate main µs/req'],
       r.baseline.rounds.map((b, i) => {
         const c = r.candidate.rounds[i]
         return [String(b.round), fmtInt(b.requestsPerSec), fmtInt(c?.requestsPerSec ?? Number.NaN), fmtFixed(r.roundRatios[i] ?? Number.NaN, 3),
-          fmtFixed(b.cpuUsPerRequest, 1), fmtFixed(c?.cpuUsPerRequest ?? Number.NaN, 1)]
+          fmtFixed(b.cpuUsPerRequest, 1), fmtFixed(c?.cpuUsPerRequest ?? Number.NaN, 1),
+          fmtFixed(b.mainThreadCpuUsPerRequest, 1), fmtFixed(c?.mainThreadCpuUsPerRequest ?? Number.NaN, 1)]
       }),
-      [false, true, true, true, true, true]
+      [false, true, true, true, true, true, true, true]
     ),
     '',
     `Method: ${m.tool}${m.threads === null ? '' : ` (${m.threads} thread${m.threads === 1 ? '' : 's'})`}, ${m.connections} connections per server, ` +

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { pinning } from '../lib/affinity.js'
+import type { CpuSample } from '../lib/cpu-time.js'
 import { loadHttpScenario } from '../lib/discover.js'
 import { loadAvg, type MachineInfo, type ReportHeader } from '../lib/machine.js'
 import type { HttpOptions, HttpOrder } from '../lib/options.js'
@@ -15,11 +16,13 @@ export interface HttpRound extends LoadResult {
   probeStatus: number
   /** Server CPU time (user + system, all threads) per response during the measured load, µs; NaN without /proc. */
   cpuUsPerRequest: number
+  /** The same for the main thread alone, which runs the JavaScript and so bounds throughput when the other threads have cores of their own. */
+  mainThreadCpuUsPerRequest: number
 }
 
 export interface HttpSideReport {
   label: string
-  median: { requestsPerSec: number, latencyP50Ms: number, latencyP99Ms: number, cpuUsPerRequest: number }
+  median: { requestsPerSec: number, latencyP50Ms: number, latencyP99Ms: number, cpuUsPerRequest: number, mainThreadCpuUsPerRequest: number }
   non2xx: number
   errors: number
   rounds: HttpRound[]
@@ -52,6 +55,8 @@ export interface HttpReport extends ReportHeader {
   roundRatios: number[]
   /** Median over rounds of baseline CPU per request / candidate CPU per request (higher is better, like `ratio`). */
   cpuRatio: number
+  /** The same from main-thread CPU per request. */
+  mainThreadCpuRatio: number
   target: { minRatio: number, pass: boolean } | null
 }
 
@@ -84,12 +89,20 @@ async function prepare (servers: ServerUnderTest[], settings: Settings, scenario
 }
 
 async function measure (servers: ServerUnderTest[], settings: Settings, scenario: HttpScenario, opts: HttpOptions, r: number): Promise<HttpRound[]> {
-  const cpuBefore = servers.map((s) => s.cpuMs())
+  const before = servers.map((s) => s.cpu())
   const results = await Promise.all(servers.map((s) => load(s, settings, scenario, opts.durationSec)))
   return servers.map((s, i) => {
     const res = results[i] as LoadResult
-    const cpuUs = (s.cpuMs() - (cpuBefore[i] as number)) * 1000
-    return { round: r, probeStatus: s.probeStatus, ...res, cpuUsPerRequest: round(cpuUs / res.requests, 2) }
+    const after = s.cpu()
+    const start = before[i] as CpuSample
+    const perRequestUs = (ms: number): number => round(ms * 1000 / res.requests, 2)
+    return {
+      round: r,
+      probeStatus: s.probeStatus,
+      ...res,
+      cpuUsPerRequest: perRequestUs(after.process - start.process),
+      mainThreadCpuUsPerRequest: perRequestUs(after.mainThread - start.mainThread)
+    }
   })
 }
 
@@ -139,7 +152,8 @@ function summarise (label: string, rounds: HttpRound[]): HttpSideReport {
       requestsPerSec: round(median(rounds.map((r) => r.requestsPerSec)), 1),
       latencyP50Ms: round(median(rounds.map((r) => r.latencyP50Ms)), 3),
       latencyP99Ms: round(median(rounds.map((r) => r.latencyP99Ms)), 3),
-      cpuUsPerRequest: round(median(rounds.map((r) => r.cpuUsPerRequest)), 2)
+      cpuUsPerRequest: round(median(rounds.map((r) => r.cpuUsPerRequest)), 2),
+      mainThreadCpuUsPerRequest: round(median(rounds.map((r) => r.mainThreadCpuUsPerRequest)), 2)
     },
     non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
     errors: rounds.reduce((n, r) => n + r.errors, 0),
@@ -148,7 +162,7 @@ function summarise (label: string, rounds: HttpRound[]): HttpSideReport {
 }
 
 function roundLine (r: HttpRound): string {
-  return `${Math.round(r.requestsPerSec).toString().padStart(7)} req/s  ${r.cpuUsPerRequest} µs CPU/req  p50 ${r.latencyP50Ms} ms  p99 ${r.latencyP99Ms} ms` +
+  return `${Math.round(r.requestsPerSec).toString().padStart(7)} req/s  ${r.cpuUsPerRequest} µs CPU/req (main thread ${r.mainThreadCpuUsPerRequest})  p50 ${r.latencyP50Ms} ms  p99 ${r.latencyP99Ms} ms` +
     (r.non2xx + r.errors > 0 ? `  non-2xx ${r.non2xx} errors ${r.errors}` : '')
 }
 
@@ -191,7 +205,8 @@ export async function runHttpScenario (name: string, opts: HttpOptions, machine:
   const baseline = summarise(scenario.baseline.label, sides.baseline)
   const candidate = summarise(scenario.candidate.label, sides.candidate)
   const roundRatios = sides.baseline.map((b, i) => round((sides.candidate[i] as HttpRound).requestsPerSec / b.requestsPerSec, 3))
-  const cpuRatios = sides.baseline.map((b, i) => b.cpuUsPerRequest / (sides.candidate[i] as HttpRound).cpuUsPerRequest)
+  const costRatio = (cost: (r: HttpRound) => number): number =>
+    round(median(sides.baseline.map((b, i) => cost(b) / cost(sides.candidate[i] as HttpRound))), 3)
   // Paired rounds share every slowdown of the machine, so each round's ratio is a measurement in
   // itself; sequential rounds do not, and the ratio of the medians damps a round that was slow for one side only.
   const ratio = opts.order === 'paired'
@@ -222,7 +237,8 @@ export async function runHttpScenario (name: string, opts: HttpOptions, machine:
     candidate,
     ratio,
     roundRatios,
-    cpuRatio: round(median(cpuRatios), 3),
+    cpuRatio: costRatio((r) => r.cpuUsPerRequest),
+    mainThreadCpuRatio: costRatio((r) => r.mainThreadCpuUsPerRequest),
     target: scenario.minRatio === undefined ? null : { minRatio: scenario.minRatio, pass: ratio >= scenario.minRatio }
   }
 }

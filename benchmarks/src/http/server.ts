@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { pin } from '../lib/affinity.js'
 import { forkTracked, isMessage, stopChild, waitForMessage } from '../lib/children.js'
-import { cpuTimeMs } from '../lib/cpu-time.js'
+import { cpuSample, type CpuSample } from '../lib/cpu-time.js'
 import { serveScript } from '../lib/paths.js'
 import type { ListeningMessage } from './serve.js'
 import { SERVER_EXEC_ARGV, type SettledMessage, type SettleMessage } from './settle.js'
@@ -17,7 +17,7 @@ export interface ServerUnderTest {
   /** Status of one request sent before any load, to catch a scenario whose route is not 2xx. */
   probeStatus: number
   /** CPU time the server process has used so far, ms (NaN without /proc). */
-  cpuMs: () => number
+  cpu: () => CpuSample
   /** Runs the settle step in the server (src/http/settle.ts). */
   settle: () => Promise<void>
   stop: () => Promise<void>
@@ -52,7 +52,7 @@ export async function startServer (scenario: HttpScenario, side: HttpSideName, c
       side,
       origin,
       probeStatus: await probe(origin, scenario.request),
-      cpuMs: () => cpuTimeMs(pid),
+      cpu: () => cpuSample(pid),
       settle: () => settleChild(child, what),
       stop: () => stopChild(child)
     }
