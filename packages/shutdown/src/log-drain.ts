@@ -16,7 +16,7 @@ function destinationOf (log: object): WritingStream | null {
   for (let o: object | null = log; o !== null; o = Object.getPrototypeOf(o) as object | null) {
     for (const key of Object.getOwnPropertySymbols(o)) {
       // Only sonic-boom sets `_writing`, and it is an EventEmitter: logDrained checks the flag before anything else.
-      if (key.description === 'pino.stream') return (o as Record<symbol, WritingStream | undefined>)[key] ?? null
+      if (key.description === 'pino.stream') return (o as Record<symbol, WritingStream>)[key] as WritingStream
     }
   }
   return null
