@@ -3,7 +3,7 @@ import type { MetricsTiming } from './options.js'
 import type { Recorder, RouteState } from './recorder.js'
 import { kRouteState, kStartedAt, type TimedRequest } from './server-timing.js'
 
-/** Set on a request whose outcome is already recorded (timeout, abort, injected reply), so nothing counts it twice. */
+/** Set on a request whose outcome is already recorded (timeout, abort), so nothing counts it twice. */
 const kSettled = Symbol('highload.metrics.settled')
 interface Settled { [kSettled]?: true }
 
@@ -40,10 +40,7 @@ function tag (state: RouteState, request: FastifyRequest, reply: FastifyReply): 
   // Called once per response: by the handler wrapper, or by the app-wide onSend when the wrapper did
   // not run. A settled request (aborted, timed out) needs no check: its socket is gone, so no finish follows.
   if (raw[kStartedAt] === undefined) {
-    reply.raw.once('finish', () => {
-      const tagged = raw[kRouteState]
-      if (tagged !== undefined) tagged.recorder.record(tagged, reply.raw.statusCode, reply.elapsedTime)
-    })
+    reply.raw.once('finish', () => state.recorder.record(state, reply.raw.statusCode, reply.elapsedTime))
   }
   raw[kRouteState] = state
 }
