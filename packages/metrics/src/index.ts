@@ -8,7 +8,8 @@ import { PRESETS, SERIES_DROPPED, SLO_FAMILIES } from './names.js'
 import { normalizeOptions, type HighloadMetricsOptions, type MetricsParams, type MetricsTiming } from './options.js'
 import { Recorder, type RouteState } from './recorder.js'
 import { registerFastifyMetrics } from './registry.js'
-import { appHooks, kRoutePicker, picker, routeHooks } from './route-hooks.js'
+import { RouteIndex } from './route-index.js'
+import { picker, routeHooks, unmatchedHook } from './route-hooks.js'
 import { useServerTiming } from './server-timing.js'
 import { SloEngine, type SloStatusReport } from './slo/engine.js'
 import { renderSlo } from './slo/metrics.js'
@@ -100,8 +101,13 @@ const plugin: FastifyPluginAsync<HighloadMetricsOptions> = async function highlo
   const timing: MetricsTiming = params.timing ?? (http2 ? 'hooks' : 'server')
 
   const timeouts = Number(fastify.initialConfig.connectionTimeout) > 0
+  // Server timing: finds the route of a request no handler tagged (route-index.ts).
+  const index = timing === 'server' ? new RouteIndex(fastify, recorder) : null
   fastify.addHook('onRoute', (route) => {
-    if (route.config?.metrics === false) return
+    if (route.config?.metrics === false) {
+      index?.add(route, null)
+      return
+    }
     const named = sloNames(route, params)
     const label = typeof route.config?.statsId === 'string' ? route.config.statsId : route.url
     const states = new Map<string, RouteState>()
@@ -113,22 +119,14 @@ const plugin: FastifyPluginAsync<HighloadMetricsOptions> = async function highlo
       states.set(method, recorder.state(method, label, slos))
     }
     const pick = picker(states)
-    const hooks = routeHooks(timing, recorder, pick)
-    if (hooks.wrapHandler !== undefined) {
-      route.handler = hooks.wrapHandler(route.handler)
-      // A copy: the caller's config object may be shared between routes.
-      route.config = { ...route.config, [kRoutePicker]: pick } as typeof route.config
-    }
+    const hooks = routeHooks(timing, recorder, pick, index?.add(route, pick) === true)
+    if (hooks.wrapHandler !== undefined) route.handler = hooks.wrapHandler(route.handler)
+    if (hooks.onSend !== undefined) route.onSend = append(route.onSend, hooks.onSend)
     if (hooks.onResponse !== undefined) route.onResponse = append(route.onResponse, hooks.onResponse)
-    // Without a connection timeout the hook never fires, and its presence costs an allocation per request.
     if (timeouts) route.onTimeout = append(route.onTimeout, hooks.onTimeout)
-    route.onRequestAbort = append(route.onRequestAbort, hooks.onRequestAbort)
+    if (hooks.onRequestAbort !== undefined) route.onRequestAbort = append(route.onRequestAbort, hooks.onRequestAbort)
   })
-
-  // Routes get their own hooks above; these see what no route hook does (appHooks).
-  const app = appHooks(timing, recorder)
-  if (app.onSend !== undefined) fastify.addHook('onSend', app.onSend)
-  if (app.onResponse !== undefined) fastify.addHook('onResponse', app.onResponse)
+  if (timing === 'hooks') fastify.addHook('onResponse', unmatchedHook(recorder))
 
   const warned = new Set<string>()
   let cache: { text: string, at: number } | null = null
@@ -174,7 +172,7 @@ const plugin: FastifyPluginAsync<HighloadMetricsOptions> = async function highlo
     timer.unref()
   }
   // Last, so a registration error above cannot leave the subscription behind.
-  const releaseServerTiming = timing === 'server' ? useServerTiming() : null
+  const releaseServerTiming = index === null ? null : useServerTiming(fastify.server, (request, aborted) => index.resolve(request, aborted))
   fastify.addHook('onClose', async () => {
     releaseServerTiming?.()
     if (timer !== null) clearInterval(timer)

@@ -120,9 +120,11 @@ export interface HighloadMetricsOptions {
    */
   preset?: MetricsPreset
   /**
-   * Where durations come from. `hooks` is the only choice on HTTP/2, for which Node publishes no
-   * server events; under `server`, requests made with `fastify.inject()` are timed by Fastify's
-   * own timer, which runs only when Fastify's logger is on.
+   * Where durations and outcomes come from. `server`: Node's HTTP server events, with no hook per
+   * request. `hooks`: Fastify's route hooks; the only choice on HTTP/2, for which Node publishes
+   * no server events. Under `server`, `fastify.inject()` requests are recorded only when a route
+   * handler replies, timed by Fastify's own timer; use `hooks` in tests that inject early replies
+   * or unmatched requests.
    * @default 'server' ('hooks' with `http2: true`)
    */
   timing?: MetricsTiming

@@ -1,26 +1,33 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { MetricsTiming } from './options.js'
 import type { Recorder, RouteState } from './recorder.js'
+import type { StatePicker } from './route-index.js'
 import { kRouteState, kStartedAt, type TimedRequest } from './server-timing.js'
 
-/** Set on a request whose outcome is already recorded (timeout, abort), so nothing counts it twice. */
-const kSettled = Symbol('highload.metrics.settled')
-interface Settled { [kSettled]?: true }
-
-type StatePicker = (request: FastifyRequest) => RouteState
-
-/**
- * Route config key holding a measured route's state picker. The app-wide `onSend` reads it only
- * for a reply the handler wrapper did not tag (one sent before the handler, such as a 429 from a
- * rate limit), through `request.routeOptions`, which builds an object: fine off the hot path.
- */
-export const kRoutePicker = Symbol('highload.metrics.routePicker')
-interface PickerConfig { [kRoutePicker]?: StatePicker }
-
-/** The state for the request's method. Most routes have one method, found without a map lookup. */
+/** A picker for the states of one route, by method. Most routes have one method, found without a map lookup. */
 export function picker (states: ReadonlyMap<string, RouteState>): StatePicker {
   const single = states.size === 1 ? [...states.values()][0] as RouteState : null
-  return (request) => single ?? states.get(request.method) as RouteState
+  return (method) => single ?? states.get(method) as RouteState
+}
+
+/**
+ * Marks a request whose outcome is recorded (timeout, abort) or is not to be, so nothing counts it
+ * twice. `server` timing keeps the mark on Node's request, where the server channels look
+ * (`kRouteState` set to null). `hooks` timing keeps its own on Fastify's request: another instance
+ * in the process may use server timing, whose finish event clears `kRouteState` on every request.
+ */
+const kSettled = Symbol('highload.metrics.settled')
+interface Settled { [kSettled]?: true }
+interface Settlement { settled: (request: FastifyRequest) => boolean, settle: (request: FastifyRequest) => void }
+const SETTLEMENT: Record<MetricsTiming, Settlement> = {
+  server: {
+    settled: (request) => (request.raw as TimedRequest)[kRouteState] === null,
+    settle: (request) => { (request.raw as TimedRequest)[kRouteState] = null }
+  },
+  hooks: {
+    settled: (request) => (request as Settled)[kSettled] === true,
+    settle: (request) => { (request as Settled)[kSettled] = true }
+  }
 }
 
 /** Milliseconds since Node's server received the request when a `server`-timed app stamped it; else Fastify's own timer. */
@@ -37,8 +44,6 @@ function elapsedMs (request: FastifyRequest, reply: FastifyReply): number {
  */
 function tag (state: RouteState, request: FastifyRequest, reply: FastifyReply): void {
   const raw = request.raw as TimedRequest
-  // Called once per response: by the handler wrapper, or by the app-wide onSend when the wrapper did
-  // not run. A settled request (aborted, timed out) needs no check: its socket is gone, so no finish follows.
   if (raw[kStartedAt] === undefined) {
     reply.raw.once('finish', () => state.recorder.record(state, reply.raw.statusCode, reply.elapsedTime))
   }
@@ -48,81 +53,72 @@ function tag (state: RouteState, request: FastifyRequest, reply: FastifyReply): 
 type Handler = (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => unknown
 
 type OnSend = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => void
+type OnResponse = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
 
 export interface RouteHooks {
   /** `server` timing: wraps the route handler, so every reply the handler sends or hijacks is tagged before it runs. */
   wrapHandler?: (handler: Handler) => Handler
-  onResponse?: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
+  onSend?: OnSend
+  onResponse?: OnResponse
+  /** Added only with a connection timeout: without one it never fires, and its presence costs an allocation per request. */
   onTimeout: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
-  onRequestAbort: (request: FastifyRequest, done: HookHandlerDoneFunction) => void
-}
-
-/** The hooks one route adds, holding its recording state. */
-export function routeHooks (timing: MetricsTiming, recorder: Recorder, pick: StatePicker): RouteHooks {
-  const settle: Pick<RouteHooks, 'onTimeout' | 'onRequestAbort'> = {
-    onTimeout (request, reply, done) {
-      // Node destroys the socket after a timeout, so no finish follows; the abort that follows must not count.
-      (request as Settled)[kSettled] = true
-      recorder.recordTimeout(pick(request), elapsedMs(request, reply))
-      done()
-    },
-    onRequestAbort (request, done) {
-      if ((request as Settled)[kSettled] !== true) {
-        (request as Settled)[kSettled] = true
-        recorder.recordAbort(pick(request))
-      }
-      done()
-    }
-  }
-  if (timing === 'server') {
-    return {
-      ...settle,
-      // Tags before the handler runs (which may hijack the reply); the app-wide onSend covers
-      // replies sent before the handler (appHooks).
-      wrapHandler: (handler) => function measured (request, reply) {
-        tag(pick(request), request, reply)
-        return handler.call(this, request, reply)
-      }
-    }
-  }
-  return {
-    ...settle,
-    onResponse (request, reply, done) {
-      if ((request as Settled)[kSettled] !== true) recorder.record(pick(request), reply.statusCode, reply.elapsedTime)
-      done()
-    }
-  }
+  onRequestAbort?: (request: FastifyRequest, done: HookHandlerDoneFunction) => void
 }
 
 /**
- * App-wide hooks. `server` timing: one `onSend` tags what the handler wrapper did not, replies
- * sent before the handler (429s, 400s, 401s) and requests no route matched (`__unmatched__`); a
- * reply the handler sends is tagged already and costs one property read. `hooks` timing: the
- * route hooks record matched routes, so this records only the unmatched.
+ * The hooks one route adds, holding its recording state. `indexed`: the route is in the plugin's
+ * route index, so in `server` timing the server channels find its early replies and aborts, and it
+ * needs no per-request hook but the handler wrapper. A route the index could not hold keeps an
+ * `onSend` to tag early replies and an `onRequestAbort` for aborts before its handler.
  */
-export function appHooks (timing: MetricsTiming, recorder: Recorder): { onSend?: OnSend, onResponse?: RouteHooks['onResponse'] } {
-  if (timing === 'server') {
+export function routeHooks (timing: MetricsTiming, recorder: Recorder, pick: StatePicker, indexed: boolean): RouteHooks {
+  const { settled, settle } = SETTLEMENT[timing]
+  const onTimeout: RouteHooks['onTimeout'] = (request, reply, done) => {
+    // Node destroys the socket after a timeout, so no finish follows; the abort that follows must not count.
+    settle(request)
+    recorder.recordTimeout(pick(request.method), elapsedMs(request, reply))
+    done()
+  }
+  const onRequestAbort: RouteHooks['onRequestAbort'] = (request, done) => {
+    if (!settled(request)) {
+      settle(request)
+      recorder.recordAbort(pick(request.method))
+    }
+    done()
+  }
+  if (timing === 'hooks') {
     return {
-      onSend (request, reply, payload, done) {
-        if ((request.raw as TimedRequest)[kRouteState] === undefined) {
-          if (request.is404) {
-            tag(recorder.unmatchedState(request.method), request, reply)
-          } else {
-            // Undefined for a route the plugin does not measure (`config.metrics: false`, or added before it).
-            const pick = (request.routeOptions.config as PickerConfig)[kRoutePicker]
-            if (pick !== undefined) tag(pick(request), request, reply)
-          }
-        }
-        done(null, payload)
+      onTimeout,
+      onRequestAbort,
+      onResponse (request, reply, done) {
+        if (!settled(request)) recorder.record(pick(request.method), reply.statusCode, reply.elapsedTime)
+        done()
       }
     }
   }
+  const wrapHandler: RouteHooks['wrapHandler'] = (handler) => function measured (request, reply) {
+    tag(pick(request.method), request, reply)
+    return handler.call(this, request, reply)
+  }
+  if (indexed) return { onTimeout, wrapHandler }
   return {
-    onResponse (request, reply, done) {
-      if (request.is404 && (request as Settled)[kSettled] !== true) {
-        recorder.record(recorder.unmatchedState(request.method), reply.statusCode, reply.elapsedTime)
-      }
-      done()
+    onTimeout,
+    wrapHandler,
+    onRequestAbort,
+    onSend (request, reply, payload, done) {
+      // Replies sent before the handler; one the handler sends is tagged already.
+      if ((request.raw as TimedRequest)[kRouteState] === undefined) tag(pick(request.method), request, reply)
+      done(null, payload)
     }
+  }
+}
+
+/** `hooks` timing: records the requests no route matched (`server` timing finds them through the route index). */
+export function unmatchedHook (recorder: Recorder): OnResponse {
+  return (request, reply, done) => {
+    if (request.is404 && !SETTLEMENT.hooks.settled(request)) {
+      recorder.record(recorder.unmatchedState(request.method), reply.statusCode, reply.elapsedTime)
+    }
+    done()
   }
 }

@@ -1,7 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import tap, { type Test } from 'tap'
 import metrics, { type HighloadMetricsOptions } from '../src/index.js'
+import { serve } from './helpers/http.js'
 import { parseExposition, samples, seriesCount } from './helpers/parse.js'
+import { waitFor } from './helpers/wait.js'
 
 async function build (t: Test, opts: HighloadMetricsOptions = {}, routes?: (app: FastifyInstance) => void): Promise<FastifyInstance> {
   const app = Fastify()
@@ -21,6 +23,11 @@ async function scrape (app: FastifyInstance, t: Test = tap) {
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/)
   return parseExposition(res.body)
+}
+
+/** The exposition without asserting on the response, for polling. */
+async function exposition (app: FastifyInstance) {
+  return parseExposition(await app.slo.metrics())
 }
 
 const D = 'http_server_request_duration_seconds'
@@ -67,8 +74,10 @@ tap.test('classic preset keeps fastify-metrics names, labels and buckets', async
 
 tap.test('unmatched requests share one route label; unknown methods are _OTHER', async (t) => {
   const app = await build(t)
-  await app.inject('/nope/1')
-  await app.inject({ method: 'DELETE', url: '/nope/2' })
+  const send = await serve(t, app)
+  t.equal(await send('/nope/1'), 404)
+  t.equal(await send('/nope/2', 'DELETE'), 404)
+  await waitFor(async () => samples(await exposition(app), D, { http_route: '__unmatched__' }, `${D}_count`).length === 2, 'both to be recorded')
   const fam = await scrape(app)
   const routes = samples(fam, D, { http_route: '__unmatched__' }, `${D}_count`).map((s) => [s.labels.http_request_method, s.labels.http_response_status_code, s.value])
   t.same(routes, [['GET', '404', 1], ['DELETE', '404', 1]])
@@ -80,24 +89,28 @@ tap.test('custom methods are recorded as _OTHER', async (t) => {
   app.addHttpMethod('PROPFIND')
   await app.register(metrics, { runtimeMetrics: false, cacheMs: 0 })
   app.route({ method: 'PROPFIND', url: '/dav', handler: async () => 'x' })
-  await app.ready()
-  await app.inject({ method: 'PROPFIND', url: '/dav' })
-  await app.inject({ method: 'PROPFIND', url: '/missing' })
-  const fam = await scrape(app)
-  t.same(samples(fam, D, { http_request_method: '_OTHER' }, `${D}_count`).map((s) => s.labels.http_route), ['/dav', '__unmatched__'])
+  const send = await serve(t, app)
+  t.equal(await send('/dav', 'PROPFIND'), 200)
+  t.equal(await send('/missing', 'PROPFIND'), 404)
+  const routes = async (): Promise<string[]> => samples(await exposition(app), D, { http_request_method: '_OTHER' }, `${D}_count`).map((s) => s.labels.http_route ?? '')
+  await waitFor(async () => (await routes()).length === 2, 'both to be recorded')
+  t.same(await routes(), ['/dav', '__unmatched__'])
 })
 
 tap.test('cardinality flood: 10,000 random URLs leave the series count unchanged', async (t) => {
   const app = await build(t)
-  await app.inject('/hello')
-  await app.inject(`/random/${Math.random()}`)
+  const send = await serve(t, app)
+  const unmatched = async (): Promise<number | undefined> => samples(await exposition(app), D, { http_route: '__unmatched__' }, `${D}_count`)[0]?.value
+  await send('/hello')
+  await send(`/random/${Math.random()}`)
+  await waitFor(async () => (await unmatched()) === 1, 'the first unmatched request to be recorded')
   const before = seriesCount(await scrape(app))
-  for (let i = 0; i < 10_000; i++) {
-    await app.inject(`/${Math.random().toString(36).slice(2)}/${i}?q=${i}`)
+  // Over HTTP, 16 at a time, as server timing sees only what Node's server receives.
+  for (let i = 0; i < 10_000; i += 16) {
+    await Promise.all(Array.from({ length: 16 }, (_, j) => send(`/${Math.random().toString(36).slice(2)}/${i + j}?q=${i + j}`)))
   }
-  const fam = await scrape(app)
-  t.equal(seriesCount(fam), before)
-  t.equal(samples(fam, D, { http_route: '__unmatched__' }, `${D}_count`)[0]?.value, 10_001)
+  await waitFor(async () => (await unmatched()) === 10_001, 'every request to be recorded')
+  t.equal(seriesCount(await scrape(app)), before)
 })
 
 tap.test('series cap: overflow series and dropped-series counter', async (t) => {
@@ -154,8 +167,10 @@ tap.test('routes in encapsulated plugins registered later are measured', async (
       child.setNotFoundHandler(async (_req, reply) => reply.code(404).send('none here'))
     }, { prefix: '/v1' })
   })
-  await app.inject('/v1/inner')
-  await app.inject('/v1/missing')
+  const send = await serve(t, app)
+  t.equal(await send('/v1/inner'), 200)
+  t.equal(await send('/v1/missing'), 404)
+  await waitFor(async () => samples(await exposition(app), D, { http_route: '__unmatched__' }, `${D}_count`).length === 1, 'the unmatched request to be recorded')
   const fam = await scrape(app)
   t.equal(samples(fam, D, { http_route: '/v1/inner' }, `${D}_count`)[0]?.value, 1)
   t.equal(samples(fam, D, { http_route: '__unmatched__' }, `${D}_count`)[0]?.value, 1)
@@ -170,9 +185,9 @@ tap.test('label values are escaped', async (t) => {
   t.equal(samples(fam, D, { http_route: 'a"b\\c\nd' }, `${D}_count`)[0]?.value, 1)
 })
 
-tap.test('routes with their own hooks keep them; storage grows past its first block', async (t) => {
+tap.test('routes with their own hooks keep them (hooks timing appends to them); storage grows past its first block', async (t) => {
   const seen: string[] = []
-  const app = await build(t, {}, (app) => {
+  const app = await build(t, { timing: 'hooks' }, (app) => {
     app.get('/hooked', { onResponse: (_req, _reply, done) => { seen.push('own'); done() }, onRequestAbort: [(_req, done) => done()] }, async () => 'x')
     app.get('/hooked-once', { onRequestAbort: (_req, done) => done() }, async () => 'x')
     for (let i = 0; i < 40; i++) app.get(`/r${i}`, async () => 'x')
