@@ -102,23 +102,32 @@ t.test('without UPSTREAM_URL there is no /upstream route', async (t) => {
   t.equal((await (await app(t)).inject('/upstream')).statusCode, 404)
 })
 
-t.test('metrics measure application routes and leave probes and their own endpoints out', async (t) => {
-  const server = await app(t)
-  await server.inject('/')
-  await server.inject('/readyz')
-  await server.inject('/livez')
-  await server.inject('/health')
-  await server.inject('/no-such-route')
+t.test('metrics measure application routes over HTTP, rate-limited replies included, and leave probes and their own endpoints out', async (t) => {
+  // Over a real socket: the metrics plugin's default timing reads Node's HTTP server events,
+  // which fastify.inject() bypasses.
+  const server = await app(t, { RATE_LIMIT_MAX: '4' })
+  await server.listen({ port: 0, host: '127.0.0.1' })
+  const base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`
+  // The limit counts every limited route per client, /metrics and /slo included: read them first.
+  const res = await fetch(`${base}/metrics`)
+  t.equal(res.status, 200)
+  t.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/)
+  t.match(await res.text(), /^process_cpu_user_seconds_total /m, 'runtime metrics from fastify-metrics share the response')
+  const slo = await fetch(`${base}/slo`)
+  t.equal(slo.status, 200)
+  t.same(((await slo.json()) as { slos: Array<{ name: string }> }).slos.map((s) => s.name), ['availability', 'latency'])
+  const codes = []
+  for (const path of ['/', '/', '/', '/readyz', '/livez', '/health', '/no-such-route']) codes.push((await fetch(base + path)).status)
+  t.same(codes, [200, 200, 429, 200, 200, 200, 404])
 
-  const res = await server.inject('/metrics')
-  t.equal(res.statusCode, 200)
-  t.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/)
-  const routes = new Set([...res.body.matchAll(/http_route="([^"]*)"/g)].map((m) => m[1]))
+  // Recorded when each response is flushed, which can trail the client reading it.
+  const deadline = Date.now() + 5000
+  while (!(await server.slo.metrics()).includes('__unmatched__') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+  const body = await server.slo.metrics()
+  const routes = new Set([...body.matchAll(/http_route="([^"]*)"/g)].map((m) => m[1]))
   t.same([...routes].sort(), ['/', '__unmatched__'], 'only the application route and the unmatched bucket')
-  t.match(res.body, /^highload_slo_events_total\{slo="availability",outcome="good"\} 1$/m, 'GET / counted as good')
-  t.match(res.body, /^process_cpu_user_seconds_total /m, 'runtime metrics from fastify-metrics share the response')
-
-  const slo = await server.inject('/slo')
-  t.equal(slo.statusCode, 200)
-  t.same(slo.json().slos.map((s: { name: string }) => s.name), ['availability', 'latency'])
+  t.match(body, /^http_server_request_duration_seconds_count\{http_request_method="GET",http_route="\/",http_response_status_code="429"\} 1$/m,
+    'the 429 the rate limit sent before the handler is recorded under its route')
+  t.match(body, /^highload_slo_events_total\{slo="availability",outcome="good"\} 3$/m, 'GET / counted as good three times: a 429 is not bad')
+  t.notMatch(body, /outcome="bad"\} [1-9]/, 'and nothing counted as bad')
 })
