@@ -120,7 +120,8 @@ tap.test('aborts before the handler: during the body upload, and every request i
   const instance = await app(t)
   let release: () => void = () => {}
   const held = new Promise<void>((resolve) => { release = resolve })
-  instance.post('/upload', async () => 'stored')
+  let reading = false
+  instance.post('/upload', { preParsing: async (_req, _reply, payload) => { reading = true; return payload } }, async () => 'stored')
   instance.get('/hello', async () => 'hi')
   instance.get('/slow', async () => {
     await held
@@ -132,7 +133,7 @@ tap.test('aborts before the handler: during the body upload, and every request i
   const upload = request({ port, path: '/upload', method: 'POST', headers: { 'content-type': 'text/plain', 'content-length': 1000 } })
   upload.on('error', () => {})
   upload.write(Buffer.alloc(10))
-  await sleep(30)
+  await waitFor(() => reading, 'the body to be read')
   upload.destroy()
   await waitFor(async () => await total(instance) === 1, 'the upload abort to be recorded')
   t.same(await counts(instance), { '/upload': [['aborted', 1]] })
