@@ -49,20 +49,21 @@ export class RouteIndex {
 
   constructor (fastify: FastifyInstance, recorder: Recorder) {
     const config = fastify.initialConfig as RouterConfig
-    this.#router = FindMyWay({
+    // `useSemicolonDelimiter` is missing from find-my-way's types; it splits the path at ';' as Fastify's router does when set.
+    const options: FindMyWay.Config<FindMyWay.HTTPVersion.V1> & { useSemicolonDelimiter: boolean } = {
       caseSensitive: routerOption(config, 'caseSensitive'),
       ignoreTrailingSlash: routerOption(config, 'ignoreTrailingSlash'),
       ignoreDuplicateSlashes: routerOption(config, 'ignoreDuplicateSlashes'),
       maxParamLength: routerOption(config, 'maxParamLength'),
       allowUnsafeRegex: routerOption(config, 'allowUnsafeRegex'),
-      // Not in find-my-way's types; it splits the path at ';' as Fastify's router does when set.
-      ...{ useSemicolonDelimiter: routerOption(config, 'useSemicolonDelimiter') },
+      useSemicolonDelimiter: routerOption(config, 'useSemicolonDelimiter'),
       querystringParser: () => NO_QUERY,
       // The handler and these callbacks return what the URL resolves to; `lookup` passes it back.
       defaultRoute: () => undefined,
       onBadUrl: () => UNMATCHED as unknown as undefined,
       onMaxParamLength: () => UNMATCHED as unknown as undefined
-    })
+    }
+    this.#router = FindMyWay(options)
     this.#fastify = fastify
     this.#recorder = recorder
   }

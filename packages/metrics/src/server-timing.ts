@@ -65,11 +65,11 @@ function onStart (message: unknown): void {
 
 function onFinish (message: unknown): void {
   const { request, response, socket, server } = message as ServerMessage
+  let state = request[kRouteState]
   // Responses on a connection finish in order, so the latest finishing leaves none in flight.
   // An older one (pipelining) stays reachable from a newer one, so it is marked done instead.
   if (socket[kLatest] === request) socket[kLatest] = null
-  let state = request[kRouteState]
-  request[kRouteState] = null
+  else request[kRouteState] = null
   const started = request[kStartedAt]
   // Unstamped: the request arrived before the subscription; the route's own finish listener records it.
   if (state === null || started === undefined) return

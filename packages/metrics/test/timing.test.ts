@@ -7,6 +7,7 @@ import tap, { type Test } from 'tap'
 import metrics, { type HighloadMetricsOptions } from '../src/index.js'
 import { FINISH_CHANNEL, kStartedAt, START_CHANNEL, type TimedRequest } from '../src/server-timing.js'
 import { parseExposition, samples } from './helpers/parse.js'
+import { refuse } from './helpers/refuse.js'
 import { waitFor } from './helpers/wait.js'
 
 const D = 'http_server_request_duration_seconds'
@@ -67,10 +68,6 @@ tap.test('server timing, injected requests: counted; timed by Fastify\'s timer o
 })
 
 tap.test('server timing records replies sent before the handler, hijacked replies and unmatched requests', async (t) => {
-  const refuse = (_req: unknown, reply: { code: (c: number) => { send: (b: string) => void } }, done: () => void): void => {
-    reply.code(429).send('slow down')
-    done()
-  }
   const shared = { slo: [] as string[] }
   const { app, url } = await build(t, {}, {}, (app) => {
     app.get('/guarded', { onRequest: refuse, config: shared }, async () => 'never')

@@ -1,11 +1,12 @@
 import { createServer, request } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
 import type { ConstraintStrategy, Handler, HTTPVersion } from 'find-my-way'
-import Fastify, { type FastifyInstance, type FastifyServerOptions, type onRequestHookHandler } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import tap, { type Test } from 'tap'
 import metrics, { type HighloadMetricsOptions } from '../src/index.js'
 import { serve } from './helpers/http.js'
 import { parseExposition, samples } from './helpers/parse.js'
+import { refuse } from './helpers/refuse.js'
 import { waitFor } from './helpers/wait.js'
 
 // Requests no handler tagged, in server timing: replies sent before the handler, unmatched requests,
@@ -14,11 +15,6 @@ import { waitFor } from './helpers/wait.js'
 
 const D = 'http_server_request_duration_seconds'
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-const refuse: onRequestHookHandler = (_req, reply, done) => {
-  reply.code(429).send('slow down')
-  done()
-}
 
 async function app (t: Test, opts: HighloadMetricsOptions = {}, fastifyOpts: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const instance = Fastify(fastifyOpts)
@@ -201,4 +197,38 @@ tap.test('one process: a hooks-timed app beside a server-timed one, and a plain 
   t.same(await counts(timedByHooks), { '/hello': [['200', 1]], '/guarded': [['429', 1]], __unmatched__: [['404', 1]] },
     'the other app\'s server timing does not mark these requests as settled')
   t.same(await counts(timedByServer), { '/hello': [['200', 1]] })
+})
+
+tap.test('hostile request targets and constraint headers neither crash the server nor invent routes', async (t) => {
+  const instance = await app(t)
+  instance.get('/p/:id', async () => 'p')
+  instance.get('/v', { constraints: { version: '1.2.0' }, onRequest: refuse }, async () => 'never')
+  await instance.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = instance.server.address() as AddressInfo
+  // Raw bytes, as a client that does not normalise its request line would send them.
+  const status = (head: string) => new Promise<string>((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    let answer = ''
+    socket.on('data', (chunk: Buffer) => { answer += String(chunk) })
+    socket.on('close', () => resolve(answer.split('\r\n')[0]?.split(' ')[1] ?? 'none'))
+    socket.on('error', () => resolve('error'))
+    socket.end(`${head}\r\nHost: x\r\nConnection: close\r\n\r\n`)
+  })
+  const sent = {
+    absoluteForm: await status('GET http://evil.example/p/1 HTTP/1.1'),
+    asterisk: await status('GET * HTTP/1.1'),
+    queryOnly: await status('GET ?x HTTP/1.1'),
+    unclosedHost: await status('GET http://[::1 HTTP/1.1'),
+    brokenEncoding: await status('GET /p/%E0%A4%A HTTP/1.1'),
+    unparsableVersion: await status('GET /v HTTP/1.1\r\nAccept-Version: x.y.z'),
+    rangeVersion: await status('GET /v HTTP/1.1\r\nAccept-Version: 1.x')
+  }
+  t.same(sent, { absoluteForm: '200', asterisk: '404', queryOnly: '400', unclosedHost: '400', brokenEncoding: '400', unparsableVersion: '404', rangeVersion: '429' })
+  await waitFor(async () => await total(instance) === 6, 'six to be recorded')
+  await sleep(30)
+  t.same(await counts(instance), {
+    '/p/:id': [['200', 1]],
+    __unmatched__: [['404', 2], ['400', 2]],
+    '/v': [['429', 1]]
+  }, 'the absolute-form target reaches its route, the version range picks the constrained route, and the target Node\'s parser refuses (?x) is not recorded')
 })
