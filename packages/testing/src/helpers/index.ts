@@ -1,0 +1,5 @@
+export { fakeClock, type FakeClock, type FakeClockOptions } from './clock.js'
+export { deferred, type Deferred } from './deferred.js'
+export { logCollector, type LogCollector, type LogLine } from './logs.js'
+export { waitUntil } from './wait-until.js'
+export { readmeDefaultProblems } from './readme-defaults.js'
