@@ -1,22 +1,23 @@
 import fp from 'fastify-plugin'
+import { appendHook } from '@highload/options'
 import type { FastifyInstance, FastifyPluginAsync, onRequestAbortHookHandler, onRequestHookHandler } from 'fastify'
 import { TimerHeap } from './core/timers.js'
 import type { StateChangeEvent } from './core/options.js'
 import { registerHealthChecks } from './health.js'
-import { normalizePlugin, normalizeRoute } from './options.js'
+import { parsePluginOptions, parseRouteConfig } from './options.js'
 import type { FastifyHighloadBreakerOptions, RouteBreakerOptions } from './options.js'
 import { createRegistry, Dependency } from './registry.js'
-import type { BreakerRegistry, RequestBreaker } from './registry.js'
+import type { HighloadBreaker, RequestBreaker } from './registry.js'
 import { BoundBreaker, RequestScope } from './route.js'
 
 export * from './core/index.js'
 export type { DependencyOptions, FastifyHighloadBreakerOptions, RouteBreakerOptions } from './options.js'
-export type { BreakerRegistry, RequestBreaker, RequestCallOptions } from './registry.js'
+export type { HighloadBreaker, RequestBreaker, RequestCallOptions } from './registry.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Outbound dependency policies: `fastify.breaker(name, key?)`, plus `states()`, `isolate()`, `reset()`. */
-    breaker: BreakerRegistry
+    breaker: HighloadBreaker
   }
   interface FastifyRequest {
     /** The dependency's policy bound to this request's deadline and disconnect signal. */
@@ -30,13 +31,8 @@ declare module 'fastify' {
   }
 }
 
-function append<T> (hooks: T | T[] | undefined, hook: T): T[] {
-  if (hooks === undefined) return [hook]
-  return Array.isArray(hooks) ? [...hooks, hook] : [hooks, hook]
-}
-
 const plugin: FastifyPluginAsync<FastifyHighloadBreakerOptions> = async (fastify: FastifyInstance, options) => {
-  const params = normalizePlugin(options)
+  const params = parsePluginOptions(options)
   const timers = new TimerHeap()
   const log = fastify.log
   const onStateChange = (event: StateChangeEvent): void => {
@@ -56,22 +52,22 @@ const plugin: FastifyPluginAsync<FastifyHighloadBreakerOptions> = async (fastify
 
   fastify.addHook('onRoute', (route) => {
     const config = (route.config as { breaker?: unknown } | undefined)?.breaker
-    const route_ = config === undefined
+    const settings = config === undefined
       ? params.routeDefaults
-      : normalizeRoute(config, `config.breaker of route ${String(route.method)} ${route.url}`)
-    if (route_ === null) return
-    const { deadlineMs, cancelOnDisconnect } = route_
+      : parseRouteConfig(config, `${String(route.method)} ${route.url}`)
+    if (settings === null) return
+    const { deadlineMs, cancelOnDisconnect } = settings
     const start: onRequestHookHandler = function (request, _reply, done) {
       request.highloadBreakerScope = new RequestScope(Date.now() + deadlineMs, cancelOnDisconnect)
       done()
     }
-    route.onRequest = append(route.onRequest, start)
+    route.onRequest = appendHook(route.onRequest, start)
     if (cancelOnDisconnect) {
       const cancel: onRequestAbortHookHandler = function (request, done) {
         request.highloadBreakerScope?.abort()
         done()
       }
-      route.onRequestAbort = append(route.onRequestAbort, cancel)
+      route.onRequestAbort = appendHook(route.onRequestAbort, cancel)
     }
   })
 

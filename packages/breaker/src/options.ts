@@ -1,7 +1,15 @@
-import type { PolicyOptions } from './core/options.js'
-import { checkObject, fail, num } from './core/options.js'
+import {
+  boolean, createParser, integer, ms, object, optional, orFalse, record, required, show, type Fail, type Parsed, type RulesOf
+} from '@highload/options'
+import { BreakerInvalidOptionError } from './errors.js'
+import { layerRules, type LayerOptions, type ParsedLayers } from './core/options.js'
 
-export interface DependencyOptions extends Omit<PolicyOptions, 'name' | 'timers'> {
+/**
+ * One outbound dependency: the core policy's layers and classifiers (`PolicyOptions` without
+ * `name`, which is the dependency's key, and `timers`, the plugin's own heap), plus the plugin's
+ * own settings. `R` types `classifyResult`; any typed classifier is accepted with the default.
+ */
+export interface DependencyOptions<R = unknown> extends LayerOptions<R> {
   /**
    * With @highload/health: an open breaker fails readiness. Otherwise it only makes health `warn`.
    * @default false
@@ -45,26 +53,38 @@ export interface FastifyHighloadBreakerOptions {
   health?: boolean
 }
 
+/** The rules of `DependencyOptions`. */
+export const dependencyRules = {
+  ...layerRules,
+  critical: boolean({ default: false }),
+  maxKeys: integer({ default: 1000, min: 1 })
+} satisfies RulesOf<DependencyOptions>
+
+export const dependencyRule = object(dependencyRules)
+
+/** What a route with breaker settings does; `null` (no deadline, no cancellation): nothing. */
 export interface RouteParams {
+  /** `Infinity`: no deadline. */
   readonly deadlineMs: number
   readonly cancelOnDisconnect: boolean
 }
 
-const ROUTE_KEYS = ['deadlineMs', 'cancelOnDisconnect'] as const
+/** The rules of `RouteBreakerOptions`. */
+export const routeRules = {
+  deadlineMs: ms({ above: 0 }),
+  cancelOnDisconnect: boolean({ default: true })
+} satisfies RulesOf<RouteBreakerOptions>
 
-export function normalizeRoute (value: unknown, path: string): RouteParams | null {
-  if (value === undefined || value === false) return null
-  const o = checkObject(path, value, ROUTE_KEYS)
-  const cancel = o.cancelOnDisconnect ?? true
-  if (typeof cancel !== 'boolean') fail(path + '.cancelOnDisconnect', cancel, 'a boolean')
-  const deadlineMs = num(path + '.deadlineMs', o.deadlineMs, Infinity, 0, Infinity, false, true)
-  if (deadlineMs === Infinity && !cancel) return null
-  return Object.freeze({ deadlineMs, cancelOnDisconnect: cancel })
-}
+export const routeRule = object(routeRules, {
+  refine: (o): RouteParams | null => o.deadlineMs === undefined && !o.cancelOnDisconnect
+    ? null
+    : { deadlineMs: o.deadlineMs ?? Infinity, cancelOnDisconnect: o.cancelOnDisconnect }
+})
 
 export interface DependencySpec {
   readonly name: string
-  readonly options: Omit<PolicyOptions, 'name' | 'timers'>
+  /** The validated layers; the plugin adds the name, its timer heap and its state logger. */
+  readonly layers: ParsedLayers
   readonly critical: boolean
   readonly maxKeys: number
 }
@@ -75,28 +95,38 @@ export interface PluginParams {
   readonly health: boolean
 }
 
-export function normalizePlugin (options: unknown): PluginParams {
-  const o = checkObject('options', options, ['dependencies', 'routeDefaults', 'health'])
-  const deps = o.dependencies
-  if (deps === null || typeof deps !== 'object' || Array.isArray(deps)) fail('options.dependencies', deps, 'an object mapping dependency names to policies')
-  const dependencies: DependencySpec[] = []
-  for (const [name, value] of Object.entries(deps)) {
-    const path = `options.dependencies.${name}`
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(path, value, 'an object of policy options')
-    const { critical = false, maxKeys, ...policy } = value as DependencyOptions
-    if (typeof critical !== 'boolean') fail(path + '.critical', critical, 'a boolean')
-    dependencies.push(Object.freeze({
-      name,
-      options: policy,
-      critical,
-      maxKeys: num(path + '.maxKeys', maxKeys, 1000, 1, Infinity, true)
-    }))
-  }
-  const health = o.health ?? true
-  if (typeof health !== 'boolean') fail('options.health', health, 'a boolean')
-  return Object.freeze({
-    dependencies: Object.freeze(dependencies),
-    routeDefaults: normalizeRoute(o.routeDefaults, 'options.routeDefaults'),
-    health
+/** The rules of `FastifyHighloadBreakerOptions`. */
+export const pluginRules = {
+  dependencies: required(record(dependencyRule, { key: /./s, keyExpected: 'a non-empty dependency name' })),
+  routeDefaults: optional(routeRule),
+  health: boolean({ default: true })
+} satisfies RulesOf<FastifyHighloadBreakerOptions>
+
+function toSpec (name: string, dependency: Parsed<typeof dependencyRules>): DependencySpec {
+  const { critical, maxKeys, ...layers } = dependency
+  return Object.freeze({ name, layers, critical, maxKeys })
+}
+
+export const pluginRule = object(pluginRules, {
+  refine: (o): PluginParams => ({
+    dependencies: Object.freeze(Object.entries(o.dependencies).map(([name, dependency]) => toSpec(name, dependency))),
+    routeDefaults: o.routeDefaults ?? null,
+    health: o.health
   })
+})
+
+/** Validates the plugin's options once, at registration. */
+export const parsePluginOptions: (options: unknown) => PluginParams = createParser(pluginRule, BreakerInvalidOptionError)
+
+/**
+ * Validates a route's `config.breaker` when the route is added. The message names the route:
+ * `Invalid @highload/breaker option config.breaker.deadlineMs of route GET /x: got ...`.
+ */
+const routeConfigRule = orFalse(routeRule)
+
+export function parseRouteConfig (value: unknown, route: string): RouteParams | null {
+  const fail: Fail = (path, bad, expected) => {
+    throw new BreakerInvalidOptionError(`${path} of route ${route}`, show(bad), expected)
+  }
+  return routeConfigRule.parse(value, 'config.breaker', fail)
 }

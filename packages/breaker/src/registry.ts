@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache'
-import { UnknownDependencyError } from './errors.js'
-import { normalizePolicy } from './core/options.js'
+import { BreakerUnknownDependencyError } from './errors.js'
+import { policyParams } from './core/options.js'
 import type { PolicyParams, StateChangeEvent } from './core/options.js'
 import { createBudget, Policy, PolicyInit } from './core/policy.js'
 import type { CallOptions, PolicySnapshot, Work } from './core/policy.js'
@@ -9,7 +9,7 @@ import type { TimerHeap } from './core/timers.js'
 import type { DependencySpec } from './options.js'
 
 /** `fastify.breaker`: call it for a dependency's policy; its properties are operator tools. */
-export interface BreakerRegistry {
+export interface HighloadBreaker {
   /** The policy of `name`, or of its per-key breaker `key` (created on first use, kept in an LRU). */
   (name: string, key?: string): Policy
   /** Snapshots of every dependency's breaker and of every live per-key breaker. */
@@ -22,6 +22,7 @@ export interface BreakerRegistry {
   readonly names: readonly string[]
 }
 
+/** One registered dependency: its policy, its per-key policies, and what they share. */
 export class Dependency {
   readonly policy: Policy
   readonly keys: LRUCache<string, Policy>
@@ -29,15 +30,12 @@ export class Dependency {
   readonly #budget: RetryBudget | null
 
   constructor (readonly spec: DependencySpec, timers: TimerHeap, onStateChange: (event: StateChangeEvent) => void) {
-    const user = spec.options.onStateChange
-    const params = normalizePolicy({
-      ...spec.options,
-      name: spec.name,
-      timers,
-      onStateChange: user === undefined
-        ? onStateChange
-        : (event: StateChangeEvent) => { onStateChange(event); user(event) }
-    }, `options.dependencies.${spec.name}`)
+    // The layers were validated with the plugin's options; the plugin adds its own heap and
+    // logs every transition before the user's callback runs.
+    const user = spec.layers.onStateChange
+    const params = policyParams(spec.layers, spec.name, timers, user === undefined
+      ? onStateChange
+      : (event: StateChangeEvent) => { onStateChange(event); user(event) })
     this.#params = params
     // One retry budget per dependency, shared by its per-key breakers.
     this.#budget = createBudget(params)
@@ -55,11 +53,12 @@ export class Dependency {
   }
 }
 
-export function createRegistry (deps: Map<string, Dependency>): BreakerRegistry {
+/** Builds the `fastify.breaker` decorator over the registered dependencies. */
+export function createRegistry (deps: Map<string, Dependency>): HighloadBreaker {
   const names = Object.freeze([...deps.keys()])
   const lookup = (name: string): Dependency => {
     const dep = deps.get(name)
-    if (dep === undefined) throw new UnknownDependencyError(JSON.stringify(name), names.join(', '))
+    if (dep === undefined) throw new BreakerUnknownDependencyError(JSON.stringify(name), names.join(', '))
     return dep
   }
   const registry = (name: string, key?: string): Policy => {

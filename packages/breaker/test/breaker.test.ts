@@ -1,7 +1,8 @@
 import t from 'tap'
 import { BreakerOpenError, circuitBreaker, createPolicy, stateChannel } from '../src/core/index.js'
 import type { Policy, StateChangeEvent } from '../src/core/index.js'
-import { boom, deferred, fakeClock, ok, settle } from './helpers.js'
+import { deferred, fakeClock } from '@highload/testing'
+import { boom, ok, settle } from './helpers.js'
 
 const small = { windowSize: 10, minimumCalls: 4, failureRateThreshold: 50, openMs: 5000, halfOpenCalls: 2 }
 

@@ -1,7 +1,8 @@
 import t from 'tap'
-import { bulkhead, BulkheadFullError, callChannel, createPolicy } from '../src/core/index.js'
+import { BreakerBulkheadFullError, bulkhead, callChannel, createPolicy } from '../src/core/index.js'
 import type { CallEvent } from '../src/core/index.js'
-import { deferred, fakeClock, ok, settle } from './helpers.js'
+import { deferred, fakeClock } from '@highload/testing'
+import { ok, settle } from './helpers.js'
 
 t.test('a full bulkhead fails fast with 503 and a short Retry-After', async (t) => {
   const p = bulkhead(2, { name: 'b', retryAfterMs: 1500 })
@@ -12,7 +13,7 @@ t.test('a full bulkhead fails fast with 503 and a short Retry-After', async (t) 
   const r = await settle(p.execute(ok))
   t.notOk(r.ok)
   if (!r.ok) {
-    t.ok(r.error instanceof BulkheadFullError)
+    t.ok(r.error instanceof BreakerBulkheadFullError)
     t.equal(r.error.statusCode, 503)
     t.equal(r.error.retryAfterMs, 1500)
     t.same(r.error.headers, { 'retry-after': '2' })

@@ -1,12 +1,11 @@
 import { once } from 'node:events'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import FakeTimers from '@sinonjs/fake-timers'
 import t from 'tap'
 import type { Test } from 'tap'
 import Fastify from 'fastify'
 import breaker from '../src/index.js'
-import { deferred } from './helpers.js'
+import { deferred, fakeClock } from '@highload/testing'
 
 interface Dependency {
   url: string
@@ -38,8 +37,7 @@ class UpstreamError extends Error {
 t.test('end to end: failures open the breaker, 503 + Retry-After, recovery through half-open', async (t) => {
   const dep = await dependency(t)
   // Only Date is faked: real sockets and timers, but we decide when the open period ends.
-  const clock = FakeTimers.install({ now: Date.now(), toFake: ['Date'] })
-  t.teardown(() => clock.uninstall())
+  const clock = fakeClock(t, { now: Date.now(), toFake: ['Date'] })
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(breaker, {

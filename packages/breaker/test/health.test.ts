@@ -1,14 +1,13 @@
-import FakeTimers from '@sinonjs/fake-timers'
 import t from 'tap'
 import Fastify from 'fastify'
 import health from '@highload/health'
+import { fakeClock } from '@highload/testing'
 import breaker from '../src/index.js'
 import { checkName } from '../src/health.js'
 
 for (const order of ['health first', 'breaker first'] as const) {
   t.test(`with @highload/health (${order}): critical open fails readiness, non-critical open warns`, async (t) => {
-    const clock = FakeTimers.install({ now: 1_000_000, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
-    t.teardown(() => clock.uninstall())
+    const clock = fakeClock(t)
     const app = Fastify()
     t.teardown(() => app.close())
     const breakerOptions = { dependencies: { payments: { critical: true }, 'search api': {} } }

@@ -1,7 +1,8 @@
 import t from 'tap'
 import Fastify from 'fastify'
-import breaker, { fastifyHighloadBreaker, Policy, UnknownDependencyError } from '../src/index.js'
-import { deferred, fakeClock, ok, settle } from './helpers.js'
+import { deferred, fakeClock } from '@highload/testing'
+import breaker, { BreakerUnknownDependencyError, fastifyHighloadBreaker, Policy } from '../src/index.js'
+import { ok, settle } from './helpers.js'
 
 t.test('decorates fastify.breaker with named and per-key policies', async (t) => {
   const app = Fastify()
@@ -28,7 +29,7 @@ t.test('decorates fastify.breaker with named and per-key policies', async (t) =>
     ['cache', 'host-a', 'disabled'],
     ['cache', 'host-c', 'disabled']
   ])
-  t.throws(() => app.breaker('nope'), UnknownDependencyError)
+  t.throws(() => app.breaker('nope'), BreakerUnknownDependencyError)
   t.throws(() => app.breaker('nope'), { code: 'HL_BREAKER_UNKNOWN_DEPENDENCY', message: 'Unknown breaker dependency "nope" (registered: pay, cache)' })
 })
 

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { backoffDelay, createPolicy, retry, retryAfterMs } from '../src/core/index.js'
-import { fakeClock, settle } from './helpers.js'
+import { fakeClock } from '@highload/testing'
+import { settle } from './helpers.js'
 
 function flaky (failures: number, error: () => unknown = () => new Error('flaky')): { fn: () => Promise<string>, calls: () => number } {
   let n = 0

@@ -1,8 +1,9 @@
 import { getEventListeners } from 'node:events'
 import t from 'tap'
-import { callChannel, createPolicy, DeadlineExceededError, TimeoutError, timeout } from '../src/core/index.js'
+import { BreakerDeadlineExceededError, BreakerTimeoutError, callChannel, createPolicy, timeout } from '../src/core/index.js'
 import type { CallEvent } from '../src/core/index.js'
-import { deferred, fakeClock, ok, settle } from './helpers.js'
+import { deferred, fakeClock } from '@highload/testing'
+import { ok, settle } from './helpers.js'
 
 const breaker = { windowSize: 10, minimumCalls: 4, openMs: 5000 }
 
@@ -15,7 +16,7 @@ t.test('an attempt timeout rejects with HL_BREAKER_TIMEOUT, aborts the work and 
   const out = await r
   t.notOk(out.ok)
   if (out.ok) return
-  t.ok(out.error instanceof TimeoutError)
+  t.ok(out.error instanceof BreakerTimeoutError)
   t.equal(out.error.statusCode, 504)
   t.equal(out.error.message, 'Call to dependency slow timed out after 100 ms')
   t.equal(signal?.aborted, true)
@@ -48,7 +49,7 @@ t.test('a deadline that already expired: not called, not counted, 504', async (t
   t.notOk(called)
   t.notOk(r.ok)
   if (!r.ok) {
-    t.ok(r.error instanceof DeadlineExceededError)
+    t.ok(r.error instanceof BreakerDeadlineExceededError)
     t.equal(r.error.statusCode, 504)
   }
   t.equal(p.snapshot().calls, 0)

@@ -1,7 +1,9 @@
 import t from 'tap'
-import FakeTimers from '@sinonjs/fake-timers'
+import { MAX_TIMER_MS } from '@highload/options'
+import { fakeClock } from '@highload/testing'
+import { createPolicy } from '../src/core/index.js'
 import { TimerEntry, TimerHeap } from '../src/core/timers.js'
-import { fakeClock } from './helpers.js'
+import { settle } from './helpers.js'
 
 class Probe extends TimerEntry {
   constructor (readonly fired: string[], readonly label: string) { super() }
@@ -9,7 +11,7 @@ class Probe extends TimerEntry {
 }
 
 t.test('fires entries in deadline order with one timer', async (t) => {
-  const clock = fakeClock(t, 0)
+  const clock = fakeClock(t, { now: 0 })
   const heap = new TimerHeap()
   const fired: string[] = []
   const entries = [50, 10, 40, 30, 20, 60, 5].map((ms) => {
@@ -30,7 +32,7 @@ t.test('fires entries in deadline order with one timer', async (t) => {
 })
 
 t.test('an earlier entry re-arms; removal keeps heap order', async (t) => {
-  const clock = fakeClock(t, 0)
+  const clock = fakeClock(t, { now: 0 })
   const heap = new TimerHeap()
   const fired: string[] = []
   const list: Probe[] = []
@@ -46,7 +48,7 @@ t.test('an earlier entry re-arms; removal keeps heap order', async (t) => {
 })
 
 t.test('entries added while firing are honoured; clear drops everything', async (t) => {
-  const clock = fakeClock(t, 0)
+  const clock = fakeClock(t, { now: 0 })
   const heap = new TimerHeap()
   const fired: string[] = []
   class Chain extends TimerEntry {
@@ -70,8 +72,7 @@ t.test('entries added while firing are honoured; clear drops everything', async 
 })
 
 t.test('addAfter stamps a batch once per event-loop turn, never early', async (t) => {
-  const clock = FakeTimers.install({ now: 0, toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'Date'] })
-  t.teardown(() => clock.uninstall())
+  const clock = fakeClock(t, { now: 0 })
   const heap = new TimerHeap()
   const fired: string[] = []
   const a = new Probe(fired, 'a')
@@ -95,4 +96,80 @@ t.test('addAfter stamps a batch once per event-loop turn, never early', async (t
   heap.clear()
   clock.tick(100)
   t.same(fired, ['b'])
+})
+
+/** Records the delay of every `setTimeout` armed until `restore()` (wraps the installed fake clock's). */
+function recordDelays (): { delays: number[], restore: () => void } {
+  const delays: number[] = []
+  const installed = globalThis.setTimeout
+  globalThis.setTimeout = ((fn: () => void, ms: number) => {
+    delays.push(ms)
+    return installed(fn, ms)
+  }) as typeof setTimeout
+  return { delays, restore: () => { globalThis.setTimeout = installed } }
+}
+
+const FORTY_DAYS = 40 * 24 * 3600 * 1000 // 3_456_000_000 ms, beyond Node's timer limit
+
+t.test('an entry beyond 2^31-1 ms is reached in bounded steps and fires on time', async (t) => {
+  const clock = fakeClock(t, { now: 0 })
+  const heap = new TimerHeap()
+  const fired: number[] = []
+  class At extends TimerEntry {
+    onTimer (): void { fired.push(Date.now()) }
+  }
+  const { delays, restore } = recordDelays()
+  try {
+    heap.add(new At(), 3e9)
+    await clock.tickAsync(10)
+    // Unfixed, setTimeout(3e9) fires after 1 ms and re-arms every millisecond: stop here.
+    if (!t.same(delays, [MAX_TIMER_MS], 'one timer armed, at the limit')) return
+    heap.add(new At(), 2.5e9) // later than the armed timer fires: no re-arm
+    t.equal(delays.length, 1)
+    await clock.tickAsync(2.5e9 - 10 - 1)
+    t.same(fired, [])
+    await clock.tickAsync(1)
+    t.same(fired, [2.5e9])
+    await clock.tickAsync(3e9 - 2.5e9 - 1)
+    t.same(fired, [2.5e9])
+    await clock.tickAsync(1)
+    t.same(fired, [2.5e9, 3e9], 'each entry fires at its time')
+    t.same(delays, [MAX_TIMER_MS, 2.5e9 - MAX_TIMER_MS, 3e9 - 2.5e9], 'armed three times in all')
+  } finally {
+    restore()
+  }
+})
+
+t.test('a per-call deadline 40 days out arms twice and fires on time', async (t) => {
+  const clock = fakeClock(t, { now: 0 })
+  const p = createPolicy({ timers: new TimerHeap(), breaker: false })
+  const { delays, restore } = recordDelays()
+  try {
+    let settled = false
+    const r = settle(p.execute(() => new Promise<never>(() => {}), { deadline: FORTY_DAYS }))
+    r.then(() => { settled = true }, () => {})
+    await clock.tickAsync(10)
+    if (!t.same(delays, [MAX_TIMER_MS], 'one timer armed, at the limit')) return
+    await clock.tickAsync(FORTY_DAYS - 10 - 1)
+    t.equal(settled, false, 'not a millisecond early')
+    await clock.tickAsync(1)
+    t.match(await r, { ok: false, error: { code: 'HL_BREAKER_DEADLINE_EXCEEDED' } })
+    t.equal(Date.now(), FORTY_DAYS)
+    t.same(delays, [MAX_TIMER_MS, FORTY_DAYS - MAX_TIMER_MS], 'armed twice in 40 days')
+  } finally {
+    restore()
+  }
+})
+
+t.test('a far entry causes no TimeoutOverflowWarning (real timers)', async (t) => {
+  const warnings: string[] = []
+  const onWarning = (warning: Error): void => { warnings.push(warning.name) }
+  process.on('warning', onWarning)
+  t.teardown(() => { process.off('warning', onWarning) })
+  const heap = new TimerHeap()
+  heap.add(new Probe([], 'far'), Date.now() + FORTY_DAYS)
+  // Node emits the warning on the next tick of the setTimeout call: one immediate is enough.
+  await new Promise((resolve) => setImmediate(resolve))
+  heap.clear()
+  t.same(warnings, [])
 })

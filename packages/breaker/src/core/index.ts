@@ -17,8 +17,8 @@ export type {
   StateChangeEvent, TransitionReason, Verdict
 } from './options.js'
 export {
-  BreakerOpenError, BulkheadFullError, TimeoutError, DeadlineExceededError, InvalidOptionError,
-  UnknownDependencyError
+  BreakerOpenError, BreakerBulkheadFullError, BreakerTimeoutError, BreakerDeadlineExceededError,
+  BreakerInvalidOptionError, BreakerUnknownDependencyError, codes
 } from '../errors.js'
 export type { RetryAfterFields } from '../errors.js'
 

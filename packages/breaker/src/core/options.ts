@@ -1,5 +1,8 @@
-import { inspect } from 'node:util'
-import { InvalidOptionError } from '../errors.js'
+import {
+  boolean, createParser, custom, derived, func, integer, ms, number, object, oneOf, orFalse, text,
+  type Output, type Parsed, type RulesOf
+} from '@highload/options'
+import { BreakerInvalidOptionError } from '../errors.js'
 import type { Jitter } from './backoff.js'
 import type { TimerHeap } from './timers.js'
 
@@ -81,8 +84,8 @@ export interface BreakerOptions {
    */
   openMultiplier?: number
   /**
-   * Upper bound of the open time when it grows.
-   * @default 60000
+   * Upper bound of the open time when it grows; at least `openMs`.
+   * @default max(60000, openMs)
    */
   maxOpenMs?: number
   /**
@@ -147,8 +150,8 @@ export interface RetryOptions {
    */
   baseDelayMs?: number
   /**
-   * Cap of the exponential back-off.
-   * @default 5000
+   * Cap of the exponential back-off; at least `baseDelayMs`.
+   * @default max(5000, baseDelayMs)
    */
   maxDelayMs?: number
   /**
@@ -174,7 +177,11 @@ export interface RetryOptions {
   budget?: RetryBudgetOptions | false
 }
 
-export interface PolicyOptions {
+/**
+ * A policy's options. `R` is what the work returns, so a typed `classifyResult` needs no cast:
+ * `createPolicy({ classifyResult: (res: Response) => ... })` is a `Policy<Response>`.
+ */
+export interface PolicyOptions<R = unknown> {
   /**
    * Dependency name used in errors and events.
    * @default 'default'
@@ -210,12 +217,15 @@ export interface PolicyOptions {
    * @default () => 'failure'
    */
   classifyError?: (error: unknown) => Verdict
+  // Method syntax on purpose: its parameter is checked bivariantly, so options typed with the
+  // default `R = unknown` (a plugin dependency, whose work is not known at registration) accept
+  // `(res: Response) => ...` without a cast, while an unannotated classifier still gets `unknown`.
   /**
    * Classifies a returned value (an HTTP response with status 503, say). The value is still
    * returned to the caller; a `failure` is counted and may be retried.
    * @default () => 'success'
    */
-  classifyResult?: (result: unknown) => Verdict
+  classifyResult?(result: R): Verdict
   /**
    * Called synchronously on every state transition.
    * @default undefined
@@ -228,182 +238,155 @@ export interface PolicyOptions {
   timers?: TimerHeap
 }
 
-export interface BreakerParams {
-  readonly windowType: 'count' | 'time'
-  readonly windowSize: number
-  readonly windowMs: number
-  readonly windowBuckets: number
-  readonly minimumCalls: number
-  readonly failureRateThreshold: number
-  readonly slowCallDurationMs: number
-  readonly slowCallRateThreshold: number
-  readonly openMs: number
-  readonly openMultiplier: number
-  readonly maxOpenMs: number
-  readonly openJitter: number
-  readonly halfOpenCalls: number
-  readonly halfOpenMaxWaitMs: number
+/** The layers and classifiers: `PolicyOptions` without `name` and `timers` (what a plugin dependency configures). */
+export type LayerOptions<R = unknown> = Omit<PolicyOptions<R>, 'name' | 'timers'>
+
+/** An outcome classifier as the engine calls it. */
+export type Classifier = (outcome: unknown) => Verdict
+
+const PERCENT = { above: 0, max: 100 } as const
+
+/** The rules of `BreakerOptions`; `minimumCalls` and `maxOpenMs` are checked against the others. */
+export const breakerRules = {
+  windowType: oneOf(['count', 'time'], { default: 'count' }),
+  windowSize: integer({ default: 100, min: 1, max: 1_000_000 }),
+  windowMs: ms({ default: 10_000, above: 0 }),
+  windowBuckets: integer({ default: 10, min: 1, max: 1000 }),
+  minimumCalls: integer({ default: 20, min: 1 }),
+  failureRateThreshold: number({ default: 50, ...PERCENT }),
+  slowCallDurationMs: ms({ above: 0 }),
+  slowCallRateThreshold: number({ default: 100, ...PERCENT }),
+  openMs: ms({ default: 5000, above: 0 }),
+  openMultiplier: number({ default: 1, min: 1 }),
+  maxOpenMs: ms({ default: derived('max(60000, openMs)'), above: 0 }),
+  openJitter: number({ default: 0, min: 0, max: 1 }),
+  halfOpenCalls: integer({ default: 5, min: 1 }),
+  halfOpenMaxWaitMs: ms({ default: 30_000, above: 0 })
+} satisfies RulesOf<BreakerOptions>
+
+/** Normalised breaker options: every value set (an untracked slow-call duration is `Infinity`). */
+export type BreakerParams = Readonly<Required<BreakerOptions>>
+
+export const breakerRule = object(breakerRules, {
+  refine: (o, fail): BreakerParams => {
+    if (o.windowType === 'count' && o.minimumCalls > o.windowSize) {
+      fail('minimumCalls', o.minimumCalls, `at most windowSize (${o.windowSize}), or the breaker could never open`)
+    }
+    if (o.maxOpenMs !== undefined && o.maxOpenMs < o.openMs) fail('maxOpenMs', o.maxOpenMs, `at least openMs (${o.openMs})`)
+    return {
+      ...o,
+      slowCallDurationMs: o.slowCallDurationMs ?? Infinity,
+      maxOpenMs: o.maxOpenMs ?? Math.max(60_000, o.openMs)
+    }
+  }
+})
+
+/** The rules of `RetryBudgetOptions`. */
+export const retryBudgetRules = {
+  ratio: number({ default: 0.2, min: 0, max: 1 }),
+  minPerSecond: number({ default: 10, min: 0 }),
+  windowMs: ms({ default: 10_000, above: 0 })
+} satisfies RulesOf<RetryBudgetOptions>
+
+export const retryBudgetRule = object(retryBudgetRules)
+
+/** The rules of `RetryOptions`; `maxDelayMs` is checked against `baseDelayMs`. */
+export const retryRules = {
+  maxAttempts: integer({ default: 3, min: 1, max: 100 }),
+  baseDelayMs: ms({ default: 100 }),
+  maxDelayMs: ms({ default: derived('max(5000, baseDelayMs)') }),
+  jitter: oneOf(['full', 'decorrelated', 'none'], { default: 'full' }),
+  idempotent: boolean({ default: false }),
+  maxRetryAfterMs: ms({ default: 30_000 }),
+  budget: orFalse(retryBudgetRule)
+} satisfies RulesOf<RetryOptions>
+
+export type RetryParams = Readonly<Required<Omit<RetryOptions, 'budget'>>> & {
+  /** `null`: no budget. */
+  readonly budget: Output<typeof retryBudgetRule> | null
 }
 
-export interface RetryParams {
-  readonly maxAttempts: number
-  readonly baseDelayMs: number
-  readonly maxDelayMs: number
-  readonly jitter: Jitter
-  readonly idempotent: boolean
-  readonly maxRetryAfterMs: number
-  readonly budget: { readonly ratio: number, readonly minPerSecond: number, readonly windowMs: number } | null
-}
+export const retryRule = object(retryRules, {
+  refine: (o, fail): RetryParams => {
+    if (o.maxDelayMs !== undefined && o.maxDelayMs < o.baseDelayMs) fail('maxDelayMs', o.maxDelayMs, `at least baseDelayMs (${o.baseDelayMs})`)
+    return { ...o, maxDelayMs: o.maxDelayMs ?? Math.max(5000, o.baseDelayMs) }
+  }
+})
 
+/** The rules of `BulkheadOptions`. */
+export const bulkheadRules = {
+  maxConcurrent: integer({ default: 100, min: 1 }),
+  retryAfterMs: ms({ default: 1000, above: 0 })
+} satisfies RulesOf<BulkheadOptions>
+
+export const bulkheadRule = object(bulkheadRules)
+
+/** The rules every policy layer and classifier follows, in a policy and in a plugin dependency. */
+export const layerRules = {
+  deadlineMs: ms({ above: 0 }),
+  retry: orFalse(retryRule, { default: false }),
+  breaker: orFalse(breakerRule),
+  bulkhead: orFalse(bulkheadRule, { default: false }),
+  timeoutMs: ms({ above: 0 }),
+  classifyError: func<Classifier>({ doc: "every error is a 'failure'" }),
+  classifyResult: func<Classifier>({ doc: "every result is a 'success'" }),
+  onStateChange: func<(event: StateChangeEvent) => void>()
+} satisfies RulesOf<LayerOptions>
+
+/** The rules of `PolicyOptions`. */
+export const policyRules = {
+  name: text({ default: 'default' }),
+  ...layerRules,
+  // Duck-typed, not `instanceof`: a heap from another copy of this package works as well.
+  timers: custom<TimerHeap>('a TimerHeap', (value) => typeof (value as TimerHeap | null)?.add === 'function', { doc: 'shared module-wide heap' })
+} satisfies RulesOf<PolicyOptions>
+
+/** Validated layer options, as the rules return them. */
+export type ParsedLayers = Parsed<typeof layerRules>
+
+/** What the engine reads on every call: validated, normalised, frozen. */
 export interface PolicyParams {
   readonly name: string
+  /** `Infinity`: no total deadline. */
   readonly deadlineMs: number
   readonly retry: RetryParams | null
   readonly breaker: BreakerParams | null
+  /** `Infinity`: no bulkhead. */
   readonly maxConcurrent: number
   readonly bulkheadRetryAfterMs: number
+  /** `Infinity`: no attempt timeout. */
   readonly timeoutMs: number
-  readonly classifyError: ((error: unknown) => Verdict) | null
-  readonly classifyResult: ((result: unknown) => Verdict) | null
+  readonly classifyError: Classifier | null
+  readonly classifyResult: Classifier | null
   readonly onStateChange: ((event: StateChangeEvent) => void) | null
   readonly timers: TimerHeap | null
 }
 
-function show (value: unknown): string {
-  return inspect(value, { depth: 1, breakLength: Infinity })
-}
-
-export function fail (path: string, value: unknown, expected: string): never {
-  throw new InvalidOptionError(path, show(value), expected)
-}
-
-export function checkObject (path: string, value: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(path, value, 'an object')
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) fail(path + '.' + key, (value as Record<string, unknown>)[key], 'one of the known options: ' + allowed.join(', '))
-  }
-  return value as Record<string, unknown>
-}
-
-export function num (path: string, value: unknown, def: number, min: number, max: number, integer: boolean, minExclusive = false): number {
-  if (value === undefined) return def
-  if (typeof value !== 'number' || Number.isNaN(value) || (integer && !Number.isInteger(value)) ||
-    value > max || (minExclusive ? value <= min : value < min)) {
-    const kind = integer ? 'an integer' : 'a number'
-    const range = max === Infinity
-      ? (minExclusive ? ` > ${min}` : ` >= ${min}`)
-      : ` in ${minExclusive ? '(' : '['}${min}, ${max}]`
-    fail(path, value, kind + range)
-  }
-  return value
-}
-
-function ms (path: string, value: unknown, def: number): number {
-  return num(path, value, def, 0, Infinity, false, true)
-}
-
-function bool (path: string, value: unknown, def: boolean): boolean {
-  if (value === undefined) return def
-  if (typeof value !== 'boolean') fail(path, value, 'a boolean')
-  return value
-}
-
-function oneOf<T extends string> (path: string, value: unknown, def: T, allowed: readonly T[]): T {
-  if (value === undefined) return def
-  if (!allowed.includes(value as T)) fail(path, value, 'one of ' + allowed.map((a) => `'${a}'`).join(', '))
-  return value as T
-}
-
-function fn<F> (path: string, value: unknown): F | null {
-  if (value === undefined) return null
-  if (typeof value !== 'function') fail(path, value, 'a function')
-  return value as F
-}
-
-const POLICY_KEYS = ['name', 'deadlineMs', 'retry', 'breaker', 'bulkhead', 'timeoutMs', 'classifyError', 'classifyResult', 'onStateChange', 'timers'] as const
-const BREAKER_KEYS = ['windowType', 'windowSize', 'windowMs', 'windowBuckets', 'minimumCalls', 'failureRateThreshold', 'slowCallDurationMs', 'slowCallRateThreshold', 'openMs', 'openMultiplier', 'maxOpenMs', 'openJitter', 'halfOpenCalls', 'halfOpenMaxWaitMs'] as const
-const RETRY_KEYS = ['maxAttempts', 'baseDelayMs', 'maxDelayMs', 'jitter', 'idempotent', 'maxRetryAfterMs', 'budget'] as const
-const BUDGET_KEYS = ['ratio', 'minPerSecond', 'windowMs'] as const
-const BULKHEAD_KEYS = ['maxConcurrent', 'retryAfterMs'] as const
-
-function normalizeBreaker (path: string, value: unknown): BreakerParams | null {
-  if (value === false) return null
-  const o = checkObject(path, value === undefined ? {} : value, BREAKER_KEYS)
-  const windowMs = ms(path + '.windowMs', o.windowMs, 10_000)
-  const openMs = ms(path + '.openMs', o.openMs, 5_000)
-  const params: BreakerParams = {
-    windowType: oneOf(path + '.windowType', o.windowType, 'count', ['count', 'time']),
-    windowSize: num(path + '.windowSize', o.windowSize, 100, 1, 1e6, true),
-    windowMs,
-    windowBuckets: num(path + '.windowBuckets', o.windowBuckets, 10, 1, 1000, true),
-    minimumCalls: num(path + '.minimumCalls', o.minimumCalls, 20, 1, Infinity, true),
-    failureRateThreshold: num(path + '.failureRateThreshold', o.failureRateThreshold, 50, 0, 100, false, true),
-    slowCallDurationMs: ms(path + '.slowCallDurationMs', o.slowCallDurationMs, Infinity),
-    slowCallRateThreshold: num(path + '.slowCallRateThreshold', o.slowCallRateThreshold, 100, 0, 100, false, true),
-    openMs,
-    openMultiplier: num(path + '.openMultiplier', o.openMultiplier, 1, 1, Infinity, false),
-    maxOpenMs: num(path + '.maxOpenMs', o.maxOpenMs, Math.max(60_000, openMs), openMs, Infinity, false),
-    openJitter: num(path + '.openJitter', o.openJitter, 0, 0, 1, false),
-    halfOpenCalls: num(path + '.halfOpenCalls', o.halfOpenCalls, 5, 1, Infinity, true),
-    halfOpenMaxWaitMs: ms(path + '.halfOpenMaxWaitMs', o.halfOpenMaxWaitMs, 30_000)
-  }
-  if (params.windowType === 'count' && params.minimumCalls > params.windowSize) {
-    fail(path + '.minimumCalls', params.minimumCalls, `at most windowSize (${params.windowSize}), or the breaker could never open`)
-  }
-  return Object.freeze(params)
-}
-
-function normalizeRetry (path: string, value: unknown): RetryParams | null {
-  if (value === undefined || value === false) return null
-  const o = checkObject(path, value, RETRY_KEYS)
-  const baseDelayMs = num(path + '.baseDelayMs', o.baseDelayMs, 100, 0, Infinity, false)
-  let budget: RetryParams['budget'] = null
-  if (o.budget !== false) {
-    const b = checkObject(path + '.budget', o.budget === undefined ? {} : o.budget, BUDGET_KEYS)
-    budget = Object.freeze({
-      ratio: num(path + '.budget.ratio', b.ratio, 0.2, 0, 1, false),
-      minPerSecond: num(path + '.budget.minPerSecond', b.minPerSecond, 10, 0, Infinity, false),
-      windowMs: ms(path + '.budget.windowMs', b.windowMs, 10_000)
-    })
-  }
-  return Object.freeze({
-    maxAttempts: num(path + '.maxAttempts', o.maxAttempts, 3, 1, 100, true),
-    baseDelayMs,
-    maxDelayMs: num(path + '.maxDelayMs', o.maxDelayMs, Math.max(5_000, baseDelayMs), baseDelayMs, Infinity, false),
-    jitter: oneOf(path + '.jitter', o.jitter, 'full', ['full', 'decorrelated', 'none']),
-    idempotent: bool(path + '.idempotent', o.idempotent, false),
-    maxRetryAfterMs: num(path + '.maxRetryAfterMs', o.maxRetryAfterMs, 30_000, 0, Infinity, false),
-    budget
-  })
-}
-
-/** Validates policy options once; the result is frozen and read as is on every call. */
-export function normalizePolicy (options: unknown, path = 'options'): PolicyParams {
-  const o = checkObject(path, options ?? {}, POLICY_KEYS)
-  const name = o.name ?? 'default'
-  if (typeof name !== 'string' || name.length === 0) fail(path + '.name', name, 'a non-empty string')
-  let maxConcurrent = Infinity
-  let bulkheadRetryAfterMs = 1000
-  if (o.bulkhead !== undefined && o.bulkhead !== false) {
-    const b = checkObject(path + '.bulkhead', o.bulkhead, BULKHEAD_KEYS)
-    maxConcurrent = num(path + '.bulkhead.maxConcurrent', b.maxConcurrent, 100, 1, Infinity, true)
-    bulkheadRetryAfterMs = ms(path + '.bulkhead.retryAfterMs', b.retryAfterMs, 1000)
-  }
-  const timers = o.timers
-  if (timers !== undefined && (timers === null || typeof timers !== 'object' || typeof (timers as TimerHeap).add !== 'function')) {
-    fail(path + '.timers', timers, 'a TimerHeap')
-  }
+/** Builds a policy's params from validated layer options (used by the policy rule and by the plugin). */
+export function policyParams (
+  layers: ParsedLayers,
+  name: string,
+  timers: TimerHeap | null,
+  onStateChange: ((event: StateChangeEvent) => void) | null = layers.onStateChange ?? null
+): PolicyParams {
   return Object.freeze({
     name,
-    deadlineMs: ms(path + '.deadlineMs', o.deadlineMs, Infinity),
-    retry: normalizeRetry(path + '.retry', o.retry),
-    breaker: normalizeBreaker(path + '.breaker', o.breaker),
-    maxConcurrent,
-    bulkheadRetryAfterMs,
-    timeoutMs: ms(path + '.timeoutMs', o.timeoutMs, Infinity),
-    classifyError: fn<(error: unknown) => Verdict>(path + '.classifyError', o.classifyError),
-    classifyResult: fn<(result: unknown) => Verdict>(path + '.classifyResult', o.classifyResult),
-    onStateChange: fn<(event: StateChangeEvent) => void>(path + '.onStateChange', o.onStateChange),
-    timers: (timers as TimerHeap | undefined) ?? null
+    deadlineMs: layers.deadlineMs ?? Infinity,
+    retry: layers.retry,
+    breaker: layers.breaker,
+    maxConcurrent: layers.bulkhead?.maxConcurrent ?? Infinity,
+    bulkheadRetryAfterMs: layers.bulkhead?.retryAfterMs ?? 1000,
+    timeoutMs: layers.timeoutMs ?? Infinity,
+    classifyError: layers.classifyError ?? null,
+    classifyResult: layers.classifyResult ?? null,
+    onStateChange,
+    timers
   })
 }
+
+export const policyRule = object(policyRules, {
+  refine: (o): PolicyParams => policyParams(o, o.name, o.timers ?? null)
+})
+
+/** Validates policy options once; the result is frozen and read as is on every call. */
+export const parsePolicyOptions: (options: unknown) => PolicyParams = createParser(policyRule, BreakerInvalidOptionError)

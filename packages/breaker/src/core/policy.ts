@@ -1,10 +1,10 @@
-import { BulkheadFullError, DeadlineExceededError, TimeoutError, withRetryAfter } from '../errors.js'
+import { BreakerBulkheadFullError, BreakerDeadlineExceededError, BreakerTimeoutError, withRetryAfter } from '../errors.js'
 import { backoffDelay, retryAfterMs } from './backoff.js'
 import { CircuitState, HALF_OPEN, OPEN, PROBE, REJECT } from './breaker.js'
 import { RetryBudget } from './budget.js'
 import { callChannel } from './channels.js'
 import type { CallEvent, CallOutcome } from './channels.js'
-import { normalizePolicy } from './options.js'
+import { parsePolicyOptions } from './options.js'
 import type { BreakerState, PolicyOptions, PolicyParams, Verdict } from './options.js'
 import { defaultTimers, TimerEntry } from './timers.js'
 import type { TimerHeap } from './timers.js'
@@ -223,7 +223,7 @@ class Engine {
   }
 
   #bulkheadRejection (n: number, now: number): Promise<never> {
-    const err = withRetryAfter(new BulkheadFullError(this.name, this.maxConcurrent), this.p.bulkheadRetryAfterMs)
+    const err = withRetryAfter(new BreakerBulkheadFullError(this.name, this.maxConcurrent), this.p.bulkheadRetryAfterMs)
     if (callChannel.hasSubscribers) this.publish('rejected-bulkhead', n, 0, false, err, now)
     return Promise.reject(err)
   }
@@ -252,7 +252,7 @@ class Engine {
     if (this.p.deadlineMs !== Infinity) deadline = Math.min(deadline, now + this.p.deadlineMs)
     if (deadline <= now) {
       // Expired before we started: the dependency is not called and nothing is counted.
-      const err = new DeadlineExceededError(this.name)
+      const err = new BreakerDeadlineExceededError(this.name)
       this.publish('deadline-exceeded', 1, 0, false, err, now)
       throw err
     }
@@ -440,10 +440,10 @@ class Attempt extends TimerEntry {
     let err: Error
     if (this.timeoutIsDeadline) {
       // The caller's budget ran out: not the dependency's fault, not counted.
-      err = new DeadlineExceededError(e.name)
+      err = new BreakerDeadlineExceededError(e.name)
       this.#ignore(now, 'deadline-exceeded', err)
     } else {
-      err = new TimeoutError(e.name, e.timeoutMs)
+      err = new BreakerTimeoutError(e.name, e.timeoutMs)
       // A timeout is one failure, never also a slow call.
       e.b.failure(this.gen, now, false, err)
       if (this.ctx !== null) this.ctx.retryable = true
@@ -552,7 +552,7 @@ class TimedCall extends TimerEntry {
     this.settled = true
     const e = this.e
     e.inFlight--
-    const err = new TimeoutError(e.name, e.timeoutMs)
+    const err = new BreakerTimeoutError(e.name, e.timeoutMs)
     e.b.failure(this.gen, -1, false, err)
     this.controller?.abort(err)
     this.reject(err)
@@ -582,7 +582,7 @@ export class Policy {
     if (init !== null) {
       this.#e = new Engine(init.params, init.key, init.budget)
     } else {
-      const params = normalizePolicy(options)
+      const params = parsePolicyOptions(options)
       this.#e = new Engine(params, null, createBudget(params))
     }
   }

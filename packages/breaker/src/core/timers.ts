@@ -1,9 +1,13 @@
+import { MAX_TIMER_MS } from '@highload/options'
+
 /**
  * One timer for many deadlines. Every attempt timeout, total deadline and retry back-off of
  * every policy that shares a `TimerHeap` sits in one binary min-heap; a single unref'd
  * `setTimeout` is armed for the earliest entry. Adding an entry whose deadline is later than
  * the armed one (the common case: same timeout, later start) touches no timer at all, and
  * removing an entry never does: the armed timer may fire early, finds nothing due, and re-arms.
+ * A deadline beyond Node's timer limit (2^31-1 ms, about 24.8 days) is reached in steps of at
+ * most that limit, each one such an early firing.
  */
 export abstract class TimerEntry {
   /** Absolute time (Date.now() clock) at which `onTimer` runs. */
@@ -17,6 +21,7 @@ export abstract class TimerEntry {
 export class TimerHeap {
   readonly #heap: TimerEntry[] = []
   #timer: ReturnType<typeof setTimeout> | undefined = undefined
+  /** When the armed timer fires (Date.now() clock); Infinity when none is armed. */
   #armedAt = Infinity
   readonly #fire = (): void => { this.#onFire() }
   #pending: TimerEntry[] = []
@@ -143,8 +148,12 @@ export class TimerHeap {
 
   #arm (at: number): void {
     this.#disarm()
-    this.#armedAt = at
-    const timer = setTimeout(this.#fire, Math.max(0, at - Date.now()))
+    const now = Date.now()
+    // A longer setTimeout would fire after 1 ms (with a TimeoutOverflowWarning) and, re-armed
+    // for the same entry, spin every millisecond: wait the limit, then re-arm for the rest.
+    const delay = Math.min(Math.max(0, at - now), MAX_TIMER_MS)
+    this.#armedAt = Math.min(at, now + MAX_TIMER_MS)
+    const timer = setTimeout(this.#fire, delay)
     timer.unref()
     this.#timer = timer
   }
