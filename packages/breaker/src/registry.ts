@@ -2,8 +2,8 @@ import { LRUCache } from 'lru-cache'
 import { BreakerUnknownDependencyError } from './errors.js'
 import { policyParams } from './core/options.js'
 import type { PolicyParams, StateChangeEvent } from './core/options.js'
-import { createBudget, Policy, PolicyInit } from './core/policy.js'
-import type { CallOptions, PolicySnapshot, Work } from './core/policy.js'
+import { createBudget, policyFromParams } from './core/policy.js'
+import type { CallOptions, Policy, PolicySnapshot, Work } from './core/policy.js'
 import type { RetryBudget } from './core/budget.js'
 import type { TimerHeap } from './core/timers.js'
 import type { DependencySpec } from './options.js'
@@ -39,14 +39,14 @@ export class Dependency {
     this.#params = params
     // One retry budget per dependency, shared by its per-key breakers.
     this.#budget = createBudget(params)
-    this.policy = new Policy(new PolicyInit(params, null, this.#budget) as never)
+    this.policy = policyFromParams(params, null, this.#budget)
     this.keys = new LRUCache({ max: spec.maxKeys })
   }
 
   get (key: string): Policy {
     let p = this.keys.get(key)
     if (p === undefined) {
-      p = new Policy(new PolicyInit(this.#params, key, this.#budget) as never)
+      p = policyFromParams(this.#params, key, this.#budget)
       this.keys.set(key, p)
     }
     return p

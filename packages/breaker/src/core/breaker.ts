@@ -21,14 +21,14 @@ export const PROBE = 1
 const HALF_OPEN_RETRY_AFTER_MS = 1000
 
 /**
- * The breaker state machine (Resilience4j model). `gen` changes on every transition: an
+ * The breaker state machine (Resilience4j model). `generation` changes on every transition: an
  * outcome is recorded only if the generation it was admitted in is still current, so a call
  * that outlives a transition (a hung probe, a call admitted before the breaker opened) never
  * skews the new state.
  */
 export class CircuitState {
   state: number
-  gen = 0
+  generation = 0
   readonly window: OutcomeWindow | null
   readonly params: BreakerParams | null
   openUntil = 0
@@ -91,22 +91,22 @@ export class CircuitState {
   }
 
   /** A probe slot taken by a call that was then not run, or whose outcome is ignored. */
-  releaseProbe (gen: number): void {
-    if (gen === this.gen && this.state === HALF_OPEN) this.#probesAdmitted--
+  releaseProbe (generation: number): void {
+    if (generation === this.generation && this.state === HALF_OPEN) this.#probesAdmitted--
   }
 
   /**
    * `now` is only needed by a time-based window (whose callers always read the clock); it may
    * be -1 otherwise. Transitions, which are rare, read the clock themselves.
    */
-  success (gen: number, now: number, slow: boolean): void {
-    if (gen !== this.gen) return
+  success (generation: number, now: number, slow: boolean): void {
+    if (generation !== this.generation) return
     if (this.state === CLOSED) this.#closedRecord(now, false, slow, undefined)
     else if (this.state === HALF_OPEN) this.#probeRecord(false, slow, undefined)
   }
 
-  failure (gen: number, now: number, slow: boolean, error: unknown): void {
-    if (gen !== this.gen) return
+  failure (generation: number, now: number, slow: boolean, error: unknown): void {
+    if (generation !== this.generation) return
     if (this.state === CLOSED) this.#closedRecord(now, true, slow, error)
     else if (this.state === HALF_OPEN) this.#probeRecord(true, slow, error)
   }
@@ -174,7 +174,7 @@ export class CircuitState {
   #transition (to: number, now: number, reason: TransitionReason, openMs: number): void {
     const from = this.state
     this.state = to
-    this.gen++
+    this.generation++
     if (to === CLOSED) this.window?.reset()
     const onChange = this.#onChange
     if (onChange === null && !stateChannel.hasSubscribers) return

@@ -2,7 +2,7 @@
  * Framework-free core of @highload/breaker: no Fastify import, usable from any Node.js code
  * (and by @highload/cache and @highload/replicas).
  */
-import type { BreakerOptions, BulkheadOptions, PolicyOptions, RetryOptions, Verdict } from './options.js'
+import type { BreakerOptions, BulkheadOptions, PolicyOptions, RetryOptions } from './options.js'
 import { Policy } from './policy.js'
 
 export { Policy } from './policy.js'
@@ -22,24 +22,21 @@ export {
 } from '../errors.js'
 export type { RetryAfterFields } from '../errors.js'
 
-/** A policy with every layer you configure, composed in the fixed order. */
-export function createPolicy (options?: PolicyOptions): Policy {
+/**
+ * A policy with every layer you configure, composed in the fixed order. `R` is inferred from a
+ * typed `classifyResult` (`(res: Response) => ...` makes a `Policy<Response>`).
+ */
+export function createPolicy<R = unknown> (options?: PolicyOptions<R>): Policy<R> {
   return new Policy(options)
 }
 
-interface Common {
-  /** @default 'default' */
-  name?: string
-  /** @default () => 'failure' */
-  classifyError?: (error: unknown) => Verdict
-  /** @default () => 'success' */
-  classifyResult?: (result: unknown) => Verdict
-}
+/** The options the single-layer helpers share with `PolicyOptions`. */
+type Common<R> = Pick<PolicyOptions<R>, 'name' | 'classifyError' | 'classifyResult'>
 
 /** A circuit breaker alone. */
-export function circuitBreaker (options: BreakerOptions & Common & Pick<PolicyOptions, 'onStateChange' | 'timers'> = {}): Policy {
+export function circuitBreaker<R = unknown> (options: BreakerOptions & Common<R> & Pick<PolicyOptions<R>, 'onStateChange' | 'timers'> = {}): Policy<R> {
   const { name, classifyError, classifyResult, onStateChange, timers, ...breaker } = options
-  return new Policy({ name, classifyError, classifyResult, onStateChange, timers, breaker })
+  return new Policy<R>({ name, classifyError, classifyResult, onStateChange, timers, breaker })
 }
 
 /** An attempt timeout alone (no breaker). */
@@ -48,9 +45,9 @@ export function timeout (timeoutMs: number, options: Pick<PolicyOptions, 'name' 
 }
 
 /** Budgeted retries alone (no breaker). */
-export function retry (options: RetryOptions & Common & Pick<PolicyOptions, 'timers'> = {}): Policy {
+export function retry<R = unknown> (options: RetryOptions & Common<R> & Pick<PolicyOptions<R>, 'timers'> = {}): Policy<R> {
   const { name, classifyError, classifyResult, timers, ...retryOptions } = options
-  return new Policy({ name, classifyError, classifyResult, timers, retry: retryOptions, breaker: false })
+  return new Policy<R>({ name, classifyError, classifyResult, timers, retry: retryOptions, breaker: false })
 }
 
 /** A bulkhead alone (no breaker). */

@@ -2,12 +2,9 @@ import { BreakerBulkheadFullError, BreakerDeadlineExceededError, BreakerTimeoutE
 import { backoffDelay, retryAfterMs } from './backoff.js'
 import { CircuitState, HALF_OPEN, OPEN, PROBE, REJECT } from './breaker.js'
 import { RetryBudget } from './budget.js'
-import { callChannel } from './channels.js'
-import type { CallEvent, CallOutcome } from './channels.js'
-import { parsePolicyOptions } from './options.js'
-import type { BreakerState, PolicyOptions, PolicyParams, Verdict } from './options.js'
-import { defaultTimers, TimerEntry } from './timers.js'
-import type { TimerHeap } from './timers.js'
+import { callChannel, type CallEvent, type CallOutcome } from './channels.js'
+import { parsePolicyOptions, type BreakerState, type Classifier, type PolicyOptions, type PolicyParams, type Verdict } from './options.js'
+import { defaultTimers, TimerEntry, type TimerHeap } from './timers.js'
 
 /** Per-call options. Read as given: nothing is merged or copied. */
 export interface CallOptions {
@@ -63,19 +60,27 @@ function invokeWork (fn: AnyWork, owner: { controller: AbortController | null })
   return fn(controller.signal)
 }
 
+/**
+ * How an attempt's outcome counts, the one rule every call path follows: the classifier's
+ * verdict (by default a value is a `success` and an error a `failure`) is recorded into the
+ * breaker, if the generation the attempt was admitted in is still current; `ignore` records
+ * nothing. A classifier that throws records nothing either: the throw reaches the caller.
+ */
+function judge (
+  circuit: CircuitState, generation: number, classify: Classifier | null, outcome: unknown, isError: boolean, now: number, slow: boolean
+): Verdict {
+  const verdict = classify !== null ? classify(outcome) : isError ? 'failure' : 'success'
+  if (verdict === 'success') circuit.success(generation, now, slow)
+  else if (verdict === 'failure') circuit.failure(generation, now, slow, outcome)
+  return verdict
+}
+
 interface RetryContext {
+  /** Set by an attempt whose outcome may be retried (a failure or a timeout). */
   retryable: boolean
 }
 
-/** Marker for plugin-internal construction (shared params and retry budget across keys). */
-export class PolicyInit {
-  constructor (
-    readonly params: PolicyParams,
-    readonly key: string | null,
-    readonly budget: RetryBudget | null
-  ) {}
-}
-
+/** One retry budget per set of policies sharing `params` (a dependency and its per-key breakers). */
 export function createBudget (params: PolicyParams): RetryBudget | null {
   const b = params.retry?.budget
   return b == null ? null : new RetryBudget(b.ratio, b.minPerSecond, b.windowMs)
@@ -96,62 +101,69 @@ function captureSettlers (resolve: (value: unknown) => void, reject: (error: unk
   settling = null
 }
 
+/** A policy's state and call paths, behind the public `Policy`. */
 class Engine {
-  readonly p: PolicyParams
-  readonly b: CircuitState
+  readonly params: PolicyParams
+  readonly circuit: CircuitState
   readonly name: string
   readonly key: string | null
   readonly timers: TimerHeap
   readonly budget: RetryBudget | null
   readonly maxConcurrent: number
   readonly timeoutMs: number
-  readonly slowMs: number
-  /** Whether the end of an attempt needs a clock read for the breaker. */
-  readonly endClock: boolean
-  /** No timeout, retry, deadline, clock: closed calls take the then-chain fast path. */
-  readonly fast: boolean
-  /** Like `fast` but with an attempt timeout: closed calls take the lean timed path. */
-  readonly fastTimed: boolean
+  /** A call this long or longer is slow; `Infinity`: slow calls are not tracked. */
+  readonly slowCallMs: number
+  readonly classifyResult: Classifier | null
+  readonly classifyError: Classifier | null
+  /** Whether the end of an attempt needs a clock read for the breaker (slow calls, a time window). */
+  readonly timesAttempts: boolean
+  /** No retry, total deadline, attempt timeout or clock: closed calls without options take `#fastCall`. */
+  readonly plainFastPath: boolean
+  /** The same but with an attempt timeout: closed calls without options take `#timedCall`. */
+  readonly timedFastPath: boolean
   /** No retry and no total deadline: calls without options skip the retry loop. */
-  readonly single: boolean
+  readonly singleAttempt: boolean
   inFlight = 0
-  #fastGen = -1
-  // Bound by #bindFast before the first fast call (#fastGen starts at -1).
-  #fastOk!: (value: unknown) => unknown
-  #fastErr!: (error: unknown) => never
+  // The fast path's handlers, bound by #bindFast before the first fast call of each breaker
+  // generation (#boundGeneration starts at -1, which no generation is).
+  #boundGeneration = -1
+  #onFastValue!: (value: unknown) => unknown
+  #onFastError!: (error: unknown) => never
 
   constructor (params: PolicyParams, key: string | null, budget: RetryBudget | null) {
-    this.p = params
+    this.params = params
     this.name = params.name
     this.key = key
-    this.b = new CircuitState(params.breaker, params.name, key, params.onStateChange)
+    this.circuit = new CircuitState(params.breaker, params.name, key, params.onStateChange)
     this.timers = params.timers ?? defaultTimers
     this.budget = budget
     this.maxConcurrent = params.maxConcurrent
     this.timeoutMs = params.timeoutMs
-    this.slowMs = params.breaker?.slowCallDurationMs ?? Infinity
-    this.endClock = this.slowMs !== Infinity || params.breaker?.windowType === 'time'
-    this.single = params.retry === null && params.deadlineMs === Infinity
-    this.fast = this.single && !this.endClock && this.timeoutMs === Infinity
-    this.fastTimed = this.single && !this.endClock && this.timeoutMs !== Infinity
+    this.slowCallMs = params.breaker?.slowCallDurationMs ?? Infinity
+    this.classifyResult = params.classifyResult
+    this.classifyError = params.classifyError
+    this.timesAttempts = this.slowCallMs !== Infinity || params.breaker?.windowType === 'time'
+    this.singleAttempt = params.retry === null && params.deadlineMs === Infinity
+    this.plainFastPath = this.singleAttempt && !this.timesAttempts && this.timeoutMs === Infinity
+    this.timedFastPath = this.singleAttempt && !this.timesAttempts && this.timeoutMs !== Infinity
   }
 
   execute (fn: AnyWork, opts: CallOptions | undefined): Promise<unknown> {
     if (opts === undefined) {
-      if (this.b.state < HALF_OPEN && !callChannel.hasSubscribers) {
-        if (this.fast) return this.#fastCall(fn)
-        if (this.fastTimed) return this.#timedCall(fn)
+      if (this.circuit.state < HALF_OPEN && !callChannel.hasSubscribers) {
+        if (this.plainFastPath) return this.#fastCall(fn)
+        if (this.timedFastPath) return this.#timedCall(fn)
       }
-      if (this.single) return this.attempt(fn, null, Infinity, Date.now(), 1, null)
+      if (this.singleAttempt) return this.attempt(fn, null, Infinity, Date.now(), 1, null)
     }
     return this.#run(fn, opts)
   }
 
-  // Closed breaker, nothing timed: gate, count, then-chain. Handlers are bound once per
-  // breaker generation so the call allocates nothing but the promise.
+  // Closed breaker, nothing timed: gate, count, then-chain. The handlers are bound once per
+  // breaker generation, so the call allocates nothing but the promise.
   #fastCall (fn: AnyWork): Promise<unknown> {
     if (this.inFlight >= this.maxConcurrent) return this.#bulkheadRejection(1, Date.now())
-    if (this.#fastGen !== this.b.gen) this.#bindFast()
+    if (this.#boundGeneration !== this.circuit.generation) this.#bindFast()
     this.inFlight++
     let r: unknown
     try {
@@ -159,7 +171,7 @@ class Engine {
     } catch (err) {
       r = Promise.reject(err)
     }
-    return Promise.resolve(r).then(this.#fastOk, this.#fastErr)
+    return Promise.resolve(r).then(this.#onFastValue, this.#onFastError)
   }
 
   // Closed breaker with an attempt timeout and no caller signal or deadline: a lean attempt
@@ -167,7 +179,7 @@ class Engine {
   #timedCall (fn: AnyWork): Promise<unknown> {
     if (this.inFlight >= this.maxConcurrent) return this.#bulkheadRejection(1, Date.now())
     this.inFlight++
-    const call = new TimedCall(this, this.b.gen)
+    const call = new TimedCall(this, this.circuit.generation)
     this.timers.addAfter(call, this.timeoutMs)
     settling = call
     const promise = new Promise(captureSettlers)
@@ -176,55 +188,51 @@ class Engine {
   }
 
   #bindFast (): void {
-    const b = this.b
-    const gen = b.gen
-    const classifyResult = this.p.classifyResult
-    const classifyError = this.p.classifyError
-    this.#fastGen = gen
-    this.#fastOk = (value) => {
+    const circuit = this.circuit
+    const generation = circuit.generation
+    const classifyResult = this.classifyResult
+    const classifyError = this.classifyError
+    this.#boundGeneration = generation
+    this.#onFastValue = (value) => {
       this.inFlight--
-      const verdict = classifyResult === null ? 'success' : classifyResult(value)
-      if (verdict === 'success') b.success(gen, -1, false)
-      else if (verdict === 'failure') b.failure(gen, -1, false, value)
+      judge(circuit, generation, classifyResult, value, false, -1, false)
       return value
     }
-    this.#fastErr = (error) => {
+    this.#onFastError = (error) => {
       this.inFlight--
-      const verdict = classifyError === null ? 'failure' : classifyError(error)
-      if (verdict === 'failure') b.failure(gen, -1, false, error)
-      else if (verdict === 'success') b.success(gen, -1, false)
+      judge(circuit, generation, classifyError, error, true, -1, false)
       throw error
     }
   }
 
   /** One attempt through breaker, bulkhead and attempt timeout. */
-  attempt (fn: AnyWork, parent: AbortSignal | null, deadline: number, now: number, n: number, ctx: RetryContext | null): Promise<unknown> {
-    const b = this.b
+  attempt (fn: AnyWork, parent: AbortSignal | null, deadline: number, now: number, attemptNumber: number, retry: RetryContext | null): Promise<unknown> {
+    const circuit = this.circuit
     let probe = false
-    if (b.state >= HALF_OPEN) {
-      const r = b.acquire(now)
-      if (r === REJECT) {
-        const err = b.rejection(now)
-        this.publish('rejected-open', n, 0, false, err, now)
+    if (circuit.state >= HALF_OPEN) {
+      const admission = circuit.acquire(now)
+      if (admission === REJECT) {
+        const err = circuit.rejection(now)
+        this.publish('rejected-open', attemptNumber, 0, false, err, now)
         return Promise.reject(err)
       }
-      probe = r === PROBE
+      probe = admission === PROBE
     }
     if (this.inFlight >= this.maxConcurrent) {
-      if (probe) b.releaseProbe(b.gen)
-      return this.#bulkheadRejection(n, now)
+      if (probe) circuit.releaseProbe(circuit.generation)
+      return this.#bulkheadRejection(attemptNumber, now)
     }
     this.inFlight++
-    const a = new Attempt(this, fn, parent, deadline, now, b.gen, probe, n, ctx)
+    const a = new Attempt(this, fn, parent, deadline, now, circuit.generation, probe, attemptNumber, retry)
     settling = a
     const promise = new Promise(captureSettlers)
     a.begin()
     return promise
   }
 
-  #bulkheadRejection (n: number, now: number): Promise<never> {
-    const err = withRetryAfter(new BreakerBulkheadFullError(this.name, this.maxConcurrent), this.p.bulkheadRetryAfterMs)
-    if (callChannel.hasSubscribers) this.publish('rejected-bulkhead', n, 0, false, err, now)
+  #bulkheadRejection (attemptNumber: number, now: number): Promise<never> {
+    const err = withRetryAfter(new BreakerBulkheadFullError(this.name, this.maxConcurrent), this.params.bulkheadRetryAfterMs)
+    if (callChannel.hasSubscribers) this.publish('rejected-bulkhead', attemptNumber, 0, false, err, now)
     return Promise.reject(err)
   }
 
@@ -235,7 +243,7 @@ class Engine {
       name: this.name,
       key: this.key,
       outcome,
-      state: this.b.current(now),
+      state: this.circuit.current(now),
       attempt,
       durationMs,
       slow,
@@ -249,39 +257,39 @@ class Engine {
     const parent = opts?.signal ?? null
     if (parent !== null && parent.aborted) throw parent.reason
     let deadline = opts?.deadline ?? Infinity
-    if (this.p.deadlineMs !== Infinity) deadline = Math.min(deadline, now + this.p.deadlineMs)
+    if (this.params.deadlineMs !== Infinity) deadline = Math.min(deadline, now + this.params.deadlineMs)
     if (deadline <= now) {
       // Expired before we started: the dependency is not called and nothing is counted.
       const err = new BreakerDeadlineExceededError(this.name)
       this.publish('deadline-exceeded', 1, 0, false, err, now)
       throw err
     }
-    const retry = this.p.retry
+    const retry = this.params.retry
     if (retry === null) return await this.attempt(fn, parent, deadline, now, 1, null)
     const budget = this.budget
     if (budget !== null) budget.deposit(now)
     const idempotent = opts?.idempotent ?? retry.idempotent
-    const ctx: RetryContext = { retryable: false }
+    const context: RetryContext = { retryable: false }
     let delay = 0
-    let n = 0
+    let attemptNumber = 0
     let result: unknown
     let error: unknown
     let failed = false
     let again = true
     while (again) {
-      n++
-      ctx.retryable = false
+      attemptNumber++
+      context.retryable = false
       failed = false
       try {
-        result = await this.attempt(fn, parent, deadline, now, n, ctx)
+        result = await this.attempt(fn, parent, deadline, now, attemptNumber, context)
       } catch (err) {
         error = err
         failed = true
       }
-      again = ctx.retryable && idempotent && n < retry.maxAttempts && this.#mayRetry()
+      again = context.retryable && idempotent && attemptNumber < retry.maxAttempts && this.#mayRetry()
       if (!again) break
       now = Date.now()
-      delay = backoffDelay(retry.jitter, retry.baseDelayMs, retry.maxDelayMs, n, delay)
+      delay = backoffDelay(retry.jitter, retry.baseDelayMs, retry.maxDelayMs, attemptNumber, delay)
       const asked = retryAfterMs(failed ? error : result, now)
       if (asked > delay) delay = asked
       again = asked <= retry.maxRetryAfterMs && now + delay < deadline && (budget === null || budget.tryWithdraw(now))
@@ -296,18 +304,18 @@ class Engine {
 
   /** Never retry into an open (or half-open: probes are for real traffic) breaker. */
   #mayRetry (): boolean {
-    const state = this.b.current(Date.now())
+    const state = this.circuit.current(Date.now())
     return state === 'closed' || state === 'disabled'
   }
 
   snapshot (): PolicySnapshot {
     const now = Date.now()
-    const b = this.b
-    const state = b.current(now)
-    const w = b.window
+    const circuit = this.circuit
+    const state = circuit.current(now)
+    const w = circuit.window
     w?.advance(now)
     const calls = w?.total ?? 0
-    const min = b.params?.minimumCalls ?? Infinity
+    const min = circuit.params?.minimumCalls ?? Infinity
     return {
       name: this.name,
       key: this.key,
@@ -318,7 +326,7 @@ class Engine {
       failureRate: w !== null && calls >= min ? (w.failures * 100) / calls : null,
       slowCallRate: w !== null && calls >= min ? (w.slow * 100) / calls : null,
       inFlight: this.inFlight,
-      retryAfterMs: b.state === OPEN ? b.openUntil - now : 0,
+      retryAfterMs: circuit.state === OPEN ? circuit.openUntil - now : 0,
       retryBudget: this.budget === null ? null : this.budget.remaining(now)
     }
   }
@@ -333,121 +341,99 @@ class Attempt extends TimerEntry {
   reject!: (error: unknown) => void
   controller: AbortController | null = null
   settled = false
+  /** Whether the armed timer is the caller's deadline (not counted) rather than the attempt timeout. */
   timeoutIsDeadline = false
 
   constructor (
-    readonly e: Engine,
+    readonly engine: Engine,
     readonly fn: AnyWork,
     readonly parent: AbortSignal | null,
     readonly deadline: number,
     readonly start: number,
-    readonly gen: number,
+    readonly generation: number,
     readonly probe: boolean,
-    readonly n: number,
-    readonly ctx: RetryContext | null
+    readonly attemptNumber: number,
+    readonly retry: RetryContext | null
   ) {
     super()
   }
 
   begin (): void {
-    const e = this.e
-    const timeoutAt = this.start + e.timeoutMs
+    const engine = this.engine
+    const timeoutAt = this.start + engine.timeoutMs
     const at = timeoutAt < this.deadline ? timeoutAt : this.deadline
     if (at !== Infinity) {
       this.timeoutIsDeadline = this.deadline <= timeoutAt
-      e.timers.add(this, at)
+      engine.timers.add(this, at)
     }
     const parent = this.parent
     if (parent !== null) parent.addEventListener('abort', this)
-    const fn = this.fn
     let r: unknown
     try {
-      r = invokeWork(fn, this)
+      r = invokeWork(this.fn, this)
     } catch (err) {
-      this.#onError(err)
+      this.#onOutcome(err, true)
       return
     }
-    Promise.resolve(r).then((value) => { this.#onValue(value) }, (err: unknown) => { this.#onError(err) })
+    Promise.resolve(r).then((value) => { this.#onOutcome(value, false) }, (err: unknown) => { this.#onOutcome(err, true) })
   }
 
   #settle (): number {
     this.settled = true
-    const e = this.e
-    e.inFlight--
-    if (this.index >= 0) e.timers.remove(this)
+    const engine = this.engine
+    engine.inFlight--
+    if (this.index >= 0) engine.timers.remove(this)
     if (this.parent !== null) this.parent.removeEventListener('abort', this)
-    return e.endClock || callChannel.hasSubscribers ? Date.now() : -1
+    return engine.timesAttempts || callChannel.hasSubscribers ? Date.now() : -1
   }
 
-  #onValue (value: unknown): void {
+  #onOutcome (outcome: unknown, isError: boolean): void {
     if (this.settled) return
     const end = this.#settle()
-    const e = this.e
-    let verdict: Verdict
-    try {
-      verdict = e.p.classifyResult === null ? 'success' : e.p.classifyResult(value)
-    } catch (err) {
-      this.#ignore(end, 'ignored', err)
-      this.reject(err)
-      return
-    }
-    this.#record(verdict, end, value)
-    this.resolve(value)
-  }
-
-  #onError (error: unknown): void {
-    if (this.settled) return
-    const end = this.#settle()
-    const e = this.e
-    let verdict: Verdict
-    try {
-      verdict = e.p.classifyError === null ? 'failure' : e.p.classifyError(error)
-    } catch (err) {
-      this.#ignore(end, 'ignored', err)
-      this.reject(err)
-      return
-    }
-    this.#record(verdict, end, error)
-    this.reject(error)
-  }
-
-  #record (verdict: Verdict, end: number, value: unknown): void {
-    const e = this.e
+    const engine = this.engine
     const duration = end >= 0 ? end - this.start : 0
-    const slow = duration >= e.slowMs
-    if (verdict === 'success') {
-      e.b.success(this.gen, end, slow)
-      e.publish('success', this.n, duration, slow, undefined, end)
-    } else if (verdict === 'failure') {
-      e.b.failure(this.gen, end, slow, value)
-      if (this.ctx !== null) this.ctx.retryable = true
-      e.publish('failure', this.n, duration, slow, value, end)
-    } else {
-      this.#ignore(end, 'ignored', value)
+    const slow = duration >= engine.slowCallMs
+    let verdict: Verdict
+    try {
+      verdict = judge(engine.circuit, this.generation, isError ? engine.classifyError : engine.classifyResult, outcome, isError, end, slow)
+    } catch (err) {
+      this.#ignore(end, 'ignored', err)
+      this.reject(err)
+      return
     }
+    if (verdict === 'success') {
+      engine.publish('success', this.attemptNumber, duration, slow, undefined, end)
+    } else if (verdict === 'failure') {
+      if (this.retry !== null) this.retry.retryable = true
+      engine.publish('failure', this.attemptNumber, duration, slow, outcome, end)
+    } else {
+      this.#ignore(end, 'ignored', outcome)
+    }
+    if (isError) this.reject(outcome)
+    else this.resolve(outcome)
   }
 
   #ignore (end: number, outcome: CallOutcome, error: unknown): void {
-    if (this.probe) this.e.b.releaseProbe(this.gen)
-    this.e.publish(outcome, this.n, end >= 0 ? end - this.start : 0, false, error, end)
+    if (this.probe) this.engine.circuit.releaseProbe(this.generation)
+    this.engine.publish(outcome, this.attemptNumber, end >= 0 ? end - this.start : 0, false, error, end)
   }
 
   /** Attempt timeout or deadline reached. */
   onTimer (): void {
     this.#settle()
-    const e = this.e
+    const engine = this.engine
     const now = Date.now()
     let err: Error
     if (this.timeoutIsDeadline) {
       // The caller's budget ran out: not the dependency's fault, not counted.
-      err = new BreakerDeadlineExceededError(e.name)
+      err = new BreakerDeadlineExceededError(engine.name)
       this.#ignore(now, 'deadline-exceeded', err)
     } else {
-      err = new BreakerTimeoutError(e.name, e.timeoutMs)
+      err = new BreakerTimeoutError(engine.name, engine.timeoutMs)
       // A timeout is one failure, never also a slow call.
-      e.b.failure(this.gen, now, false, err)
-      if (this.ctx !== null) this.ctx.retryable = true
-      e.publish('timeout', this.n, now - this.start, false, err, now)
+      engine.circuit.failure(this.generation, now, false, err)
+      if (this.retry !== null) this.retry.retryable = true
+      engine.publish('timeout', this.attemptNumber, now - this.start, false, err, now)
     }
     this.controller?.abort(err)
     this.reject(err)
@@ -464,6 +450,56 @@ class Attempt extends TimerEntry {
   }
 }
 
+/** The lean attempt of `#timedCall`: the same outcome rule as `Attempt`, fewer fields. */
+class TimedCall extends TimerEntry {
+  resolve!: (value: unknown) => void
+  reject!: (error: unknown) => void
+  controller: AbortController | null = null
+  settled = false
+
+  constructor (readonly engine: Engine, readonly generation: number) {
+    super()
+  }
+
+  run (fn: AnyWork): void {
+    let r: unknown
+    try {
+      r = invokeWork(fn, this)
+    } catch (err) {
+      this.#onOutcome(err, true)
+      return
+    }
+    Promise.resolve(r).then((value) => { this.#onOutcome(value, false) }, (err: unknown) => { this.#onOutcome(err, true) })
+  }
+
+  #onOutcome (outcome: unknown, isError: boolean): void {
+    if (this.settled) return
+    this.settled = true
+    const engine = this.engine
+    engine.inFlight--
+    engine.timers.remove(this)
+    try {
+      judge(engine.circuit, this.generation, isError ? engine.classifyError : engine.classifyResult, outcome, isError, -1, false)
+    } catch (err) {
+      this.reject(err)
+      return
+    }
+    if (isError) this.reject(outcome)
+    else this.resolve(outcome)
+  }
+
+  onTimer (): void {
+    this.settled = true
+    const engine = this.engine
+    engine.inFlight--
+    const err = new BreakerTimeoutError(engine.name, engine.timeoutMs)
+    engine.circuit.failure(this.generation, -1, false, err)
+    this.controller?.abort(err)
+    this.reject(err)
+  }
+}
+
+/** A back-off sleep on the shared timer heap; rejects with the caller's abort reason. */
 class Sleep extends TimerEntry {
   resolve!: () => void
   reject!: (reason: unknown) => void
@@ -483,82 +519,6 @@ class Sleep extends TimerEntry {
   }
 }
 
-/** Back-off sleep on the shared timer heap; rejects with the caller's abort reason. */
-/** The lean attempt of `#timedCall`: same outcome rules as `Attempt`, fewer fields. */
-class TimedCall extends TimerEntry {
-  resolve!: (value: unknown) => void
-  reject!: (error: unknown) => void
-  controller: AbortController | null = null
-  settled = false
-
-  constructor (readonly e: Engine, readonly gen: number) {
-    super()
-  }
-
-  run (fn: AnyWork): void {
-    let r: unknown
-    try {
-      r = invokeWork(fn, this)
-    } catch (err) {
-      this.#onError(err)
-      return
-    }
-    Promise.resolve(r).then((value) => { this.#onValue(value) }, (err: unknown) => { this.#onError(err) })
-  }
-
-  #onValue (value: unknown): void {
-    if (this.settled) return
-    this.settled = true
-    const e = this.e
-    e.inFlight--
-    e.timers.remove(this)
-    const classify = e.p.classifyResult
-    let verdict: Verdict = 'success'
-    if (classify !== null) {
-      try {
-        verdict = classify(value)
-      } catch (err) {
-        this.reject(err)
-        return
-      }
-    }
-    if (verdict === 'success') e.b.success(this.gen, -1, false)
-    else if (verdict === 'failure') e.b.failure(this.gen, -1, false, value)
-    this.resolve(value)
-  }
-
-  #onError (error: unknown): void {
-    if (this.settled) return
-    this.settled = true
-    const e = this.e
-    e.inFlight--
-    e.timers.remove(this)
-    const classify = e.p.classifyError
-    let verdict: Verdict = 'failure'
-    if (classify !== null) {
-      try {
-        verdict = classify(error)
-      } catch (err) {
-        this.reject(err)
-        return
-      }
-    }
-    if (verdict === 'failure') e.b.failure(this.gen, -1, false, error)
-    else if (verdict === 'success') e.b.success(this.gen, -1, false)
-    this.reject(error)
-  }
-
-  onTimer (): void {
-    this.settled = true
-    const e = this.e
-    e.inFlight--
-    const err = new BreakerTimeoutError(e.name, e.timeoutMs)
-    e.b.failure(this.gen, -1, false, err)
-    this.controller?.abort(err)
-    this.reject(err)
-  }
-}
-
 function sleep (timers: TimerHeap, ms: number, now: number, parent: AbortSignal | null): Promise<void> {
   const s = new Sleep(timers, parent)
   return new Promise<void>((resolve, reject) => {
@@ -569,42 +529,48 @@ function sleep (timers: TimerHeap, ms: number, now: number, parent: AbortSignal 
   })
 }
 
+// Set by `policyFromParams` just before it calls the constructor: the engine the new policy
+// adopts instead of parsing options, so the public constructor keeps one signature.
+let adopted: Engine | null = null
+
 /**
  * A resilience policy for one dependency: total deadline → retry (budgeted) → circuit breaker
  * → bulkhead → attempt timeout, outermost first. Every layer is optional; with only one
- * configured it is that layer alone.
+ * configured it is that layer alone. `R` is what `classifyResult` judges, so `execute` only
+ * takes work that returns it.
  */
-export class Policy {
-  readonly #e: Engine
+export class Policy<R = unknown> {
+  readonly #engine: Engine
 
-  constructor (options?: PolicyOptions) {
-    const init = (options as unknown) instanceof PolicyInit ? options as unknown as PolicyInit : null
-    if (init !== null) {
-      this.#e = new Engine(init.params, init.key, init.budget)
+  constructor (options?: PolicyOptions<R>) {
+    const engine = adopted
+    if (engine !== null) {
+      adopted = null
+      this.#engine = engine
     } else {
       const params = parsePolicyOptions(options)
-      this.#e = new Engine(params, null, createBudget(params))
+      this.#engine = new Engine(params, null, createBudget(params))
     }
   }
 
   /** Dependency name. */
   get name (): string {
-    return this.#e.name
+    return this.#engine.name
   }
 
   /** Per-key breaker key, or null. */
   get key (): string | null {
-    return this.#e.key
+    return this.#engine.key
   }
 
   /** Current breaker state (an elapsed open period shows as `half-open`). */
   get state (): BreakerState {
-    return this.#e.b.current(Date.now())
+    return this.#engine.circuit.current(Date.now())
   }
 
   /** Attempts running now. */
   get inFlight (): number {
-    return this.#e.inFlight
+    return this.#engine.inFlight
   }
 
   /**
@@ -612,26 +578,36 @@ export class Policy {
    * `HL_BREAKER_TIMEOUT`, `HL_BREAKER_DEADLINE_EXCEEDED`, the caller's abort reason, or the
    * work's own error (unwrapped).
    */
-  execute<T> (fn: Work<T>, opts?: CallOptions): Promise<T> {
-    return this.#e.execute(fn as AnyWork, opts) as Promise<T>
+  execute<T extends R> (fn: Work<T>, opts?: CallOptions): Promise<T> {
+    return this.#engine.execute(fn as AnyWork, opts) as Promise<T>
   }
 
   /** Holds the breaker open (FORCED_OPEN) until `reset()`. */
   isolate (): void {
-    this.#e.b.isolate(Date.now())
+    this.#engine.circuit.isolate(Date.now())
   }
 
   /** Closes the breaker and clears its window (also ends `isolate()` and `disable()`). */
   reset (): void {
-    this.#e.b.reset(Date.now())
+    this.#engine.circuit.reset(Date.now())
   }
 
   /** Admits every call and records nothing until `reset()`. */
   disable (): void {
-    this.#e.b.disable(Date.now())
+    this.#engine.circuit.disable(Date.now())
   }
 
+  /** A point-in-time view of the breaker, bulkhead and retry budget. */
   snapshot (): PolicySnapshot {
-    return this.#e.snapshot()
+    return this.#engine.snapshot()
   }
+}
+
+/**
+ * A policy from params that are already validated: a plugin dependency and its per-key
+ * breakers share one set of params and one retry budget. Internal (not exported by the package).
+ */
+export function policyFromParams (params: PolicyParams, key: string | null, budget: RetryBudget | null): Policy {
+  adopted = new Engine(params, key, budget)
+  return new Policy()
 }
