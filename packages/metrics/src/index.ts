@@ -1,11 +1,12 @@
 import type { FastifyPluginAsync, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import { EndpointConflictError, InvalidOptionError, UnknownSloError } from './errors.js'
+import { show } from '@highload/options'
+import { MetricsEndpointConflictError, MetricsInvalidOptionError, MetricsUnknownSloError } from './errors.js'
 import { appendFamilies, type TextRegistry } from './exposition.js'
 import { Family } from './family.js'
 import { DurationHistogram } from './histogram.js'
 import { PRESETS, SERIES_DROPPED, SLO_FAMILIES } from './names.js'
-import { normalizeOptions, type HighloadMetricsOptions, type MetricsParams, type MetricsTiming } from './options.js'
+import { parseOptions, type FastifyHighloadMetricsOptions, type MetricsParams, type MetricsTiming } from './options.js'
 import { Recorder, type RouteState } from './recorder.js'
 import { registerFastifyMetrics } from './registry.js'
 import { RouteIndex } from './route-index.js'
@@ -18,12 +19,16 @@ import { prometheusRules, type PrometheusRulesOptions } from './slo/rules.js'
 import { SuiteEvents } from './suite.js'
 import { CONTENT_TYPE } from './text.js'
 
-export * from './errors.js'
-export type {
-  AlertSeverity, BurnRateWindow, HighloadMetricsOptions, MetricsPreset, MetricsTiming, SliOptions,
-  SloAlertingOptions, SloOptions, StatusClass
-} from './options.js'
+export {
+  MetricsDuplicateSloError, MetricsEndpointConflictError, MetricsInvalidOptionError, MetricsInvalidTargetError,
+  MetricsInvalidThresholdError, MetricsUnknownSloError, codes
+} from './errors.js'
+export type { FastifyHighloadMetricsOptions, MetricsPreset, MetricsTiming } from './options.js'
 export { CLASSIC_BUCKETS, OTEL_BUCKETS } from './options.js'
+export type {
+  AlertSeverity, AvailabilitySliOptions, BurnRateWindow, LatencySliOptions, SliOptions, SloAlertingOptions, SloOptions
+} from './slo/options.js'
+export type { StatusClass } from './slo/outcomes.js'
 export type {
   AlertStatus, SloStatus, SloStatusReport, SloTransitionEvent, WindowStatus
 } from './slo/engine.js'
@@ -32,7 +37,7 @@ export type { OpenSloOptions } from './slo/openslo.js'
 export type { PrometheusRulesOptions } from './slo/rules.js'
 
 /** The `fastify.slo` decorator. */
-export interface SloApi {
+export interface HighloadSlo {
   /** Per SLO: counts and burn rate per window, error budget left, alert states, history. Evaluates first. */
   status (): SloStatusReport
   /** Prometheus recording and multiwindow burn-rate alert rules for the configured SLOs (YAML). */
@@ -46,7 +51,7 @@ export interface SloApi {
 declare module 'fastify' {
   interface FastifyInstance {
     /** SLO status, rule and spec generation, and the exposition (@highload/metrics). */
-    slo: SloApi
+    slo: HighloadSlo
   }
   interface FastifyContextConfig {
     /** `false` leaves the route out of RED metrics and every SLO. */
@@ -69,14 +74,14 @@ function sloNames (route: RouteOptions, params: MetricsParams): readonly string[
   const names = typeof value === 'string' ? [value] : value
   for (const name of names) {
     if (!params.slos.some((s) => s.name === name)) {
-      throw new UnknownSloError([route.method].flat().join(','), route.url, String(name))
+      throw new MetricsUnknownSloError([route.method].flat().join(','), route.url, String(name))
     }
   }
   return names
 }
 
-const plugin: FastifyPluginAsync<HighloadMetricsOptions> = async function highloadMetrics (fastify, options) {
-  const params = normalizeOptions(options)
+const plugin: FastifyPluginAsync<FastifyHighloadMetricsOptions> = async function highloadMetrics (fastify, options) {
+  const params = parseOptions(options)
   const names = PRESETS[params.preset]
   const now = (): number => Date.now()
   const histogram = new DurationHistogram(names.duration, names.help, params.buckets, params.maxSeries)
@@ -87,7 +92,7 @@ const plugin: FastifyPluginAsync<HighloadMetricsOptions> = async function highlo
 
   for (const [key, url] of [['endpoint', params.endpoint], ['sloEndpoint', params.sloEndpoint]] as const) {
     if (url !== null && fastify.hasRoute({ method: 'GET', url })) {
-      throw new EndpointConflictError(url, key === 'endpoint'
+      throw new MetricsEndpointConflictError(url, key === 'endpoint'
         ? 'register fastify-metrics with endpoint: null (one combined exposition is served here) or pick another endpoint'
         : 'pick another sloEndpoint or set it to false')
     }
@@ -96,7 +101,7 @@ const plugin: FastifyPluginAsync<HighloadMetricsOptions> = async function highlo
 
   const http2 = fastify.initialConfig.http2 === true
   if (http2 && params.timing === 'server') {
-    throw new InvalidOptionError('timing', '"server"', '"hooks" on an HTTP/2 server: Node publishes no server events for HTTP/2')
+    throw new MetricsInvalidOptionError('timing', show('server'), "'hooks' on an HTTP/2 server: Node publishes no server events for HTTP/2")
   }
   const timing: MetricsTiming = params.timing ?? (http2 ? 'hooks' : 'server')
 
@@ -155,7 +160,7 @@ const plugin: FastifyPluginAsync<HighloadMetricsOptions> = async function highlo
     prometheusRules: (opts?: PrometheusRulesOptions) => prometheusRules(params.slos, opts),
     openSlo: (opts?: OpenSloOptions) => openSlo(params.slos, opts),
     metrics: render
-  } satisfies SloApi)
+  } satisfies HighloadSlo)
 
   if (params.endpoint !== null) {
     fastify.get(params.endpoint, { config: { metrics: false } }, async (_request, reply) => {

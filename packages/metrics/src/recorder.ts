@@ -1,6 +1,7 @@
 import type { DurationHistogram } from './histogram.js'
 import { KNOWN_METHODS, OTHER_METHOD, OVERFLOW_ROUTE, UNMATCHED_ROUTE, type PresetNames } from './names.js'
-import { ABORTED, INVALID, TIMEOUT, type SloParams } from './options.js'
+import type { SloParams } from './slo/options.js'
+import { ABORTED, INVALID, TIMEOUT } from './slo/outcomes.js'
 import type { SloTracker } from './slo/engine.js'
 import { escapeLabel } from './text.js'
 

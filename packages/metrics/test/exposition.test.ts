@@ -1,8 +1,8 @@
-import FakeTimers from '@sinonjs/fake-timers'
 import Fastify, { type FastifyPluginAsync } from 'fastify'
 import fastifyMetricsModule, { type IMetricsPluginOptions } from 'fastify-metrics'
 import promClient from 'prom-client'
 import tap from 'tap'
+import { fakeClock, logCollector } from '@highload/testing'
 import metrics from '../src/index.js'
 import { parseExposition, samples } from './helpers/parse.js'
 
@@ -39,8 +39,8 @@ tap.test('metrics users add to prom-client\'s global registry are exposed', asyn
 
 tap.test('reuses fastify-metrics when the app registered it; duplicates are dropped once, with a warning', async (t) => {
   t.teardown(() => promClient.register.clear())
-  const warnings: string[] = []
-  const app = Fastify({ logger: { level: 'warn', stream: { write: (l: string) => warnings.push(JSON.parse(l).msg) } } })
+  const logs = logCollector()
+  const app = Fastify({ logger: { level: 'warn', stream: logs.stream } })
   t.teardown(() => app.close())
   // Route metrics left on: its http_request_duration_seconds collides with the classic preset.
   await app.register(fastifyMetrics, { endpoint: null, clearRegisterOnInit: true, defaultMetrics: { enabled: false } })
@@ -53,7 +53,7 @@ tap.test('reuses fastify-metrics when the app registered it; duplicates are drop
   t.same(ours.map((s) => s.labels), [{ method: 'GET', route: '/x', status_code: '200' }], 'our family is the one kept')
   t.ok(first.has('http_request_summary_seconds'), 'the rest of its registry is appended')
   parseExposition((await app.inject('/metrics')).body)
-  t.same(warnings.filter((w) => /defined twice/.test(w)).length, 1)
+  t.same(logs.messages().filter((w) => /defined twice/.test(w)).length, 1)
 })
 
 tap.test('fastify-metrics serving its own /metrics is a coded conflict', async (t) => {
@@ -89,8 +89,7 @@ tap.test('sloEndpoint conflict; endpoints can be moved or turned off', async (t)
 })
 
 tap.test('renders are cached for cacheMs', async (t) => {
-  const clock = FakeTimers.install({ now: 1_000_000, toFake: ['Date'] })
-  t.teardown(() => clock.uninstall())
+  const clock = fakeClock(t, { toFake: ['Date'] })
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(metrics, { runtimeMetrics: false, cacheMs: 1000 })

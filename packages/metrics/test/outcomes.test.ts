@@ -2,14 +2,14 @@ import { request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Fastify from 'fastify'
 import tap, { type Test } from 'tap'
-import metrics, { type HighloadMetricsOptions } from '../src/index.js'
+import { waitUntil } from '@highload/testing'
+import metrics, { type FastifyHighloadMetricsOptions } from '../src/index.js'
 import { parseExposition, samples } from './helpers/parse.js'
-import { waitFor } from './helpers/wait.js'
 
 const D = 'http_server_request_duration_seconds'
 const C = 'http_request_duration_seconds'
 
-async function listen (t: Test, opts: HighloadMetricsOptions, connectionTimeout = 0) {
+async function listen (t: Test, opts: FastifyHighloadMetricsOptions, connectionTimeout = 0) {
   const app = Fastify({ connectionTimeout })
   t.teardown(() => app.close())
   await app.register(metrics, {
@@ -33,7 +33,7 @@ async function listen (t: Test, opts: HighloadMetricsOptions, connectionTimeout 
     app,
     port: (app.server.address() as AddressInfo).port,
     release: () => release(),
-    inHandler: () => waitFor(() => entered, 'the handler to start')
+    inHandler: () => waitUntil(() => entered, 'the handler to start')
   }
 }
 
@@ -44,7 +44,7 @@ tap.test('a client abort is an error outcome: +Inf bucket, no sum, bad for SLOs 
   req.end()
   await inHandler()
   req.destroy()
-  await waitFor(() => app.slo.status().slos[0]?.lifetime.total === 1, 'the outcome to be recorded')
+  await waitUntil(() => app.slo.status().slos[0]?.lifetime.total === 1, 'the outcome to be recorded')
   release()
   await new Promise((resolve) => setTimeout(resolve, 50))
   const fam = parseExposition(await app.slo.metrics())
@@ -65,7 +65,7 @@ for (const timing of ['server', 'hooks'] as const) {
     const req = request({ port, path: '/slow' })
     req.on('error', () => {})
     req.end()
-    await waitFor(() => app.slo.status().slos[0]?.lifetime.total === 1, 'the outcome to be recorded')
+    await waitUntil(() => app.slo.status().slos[0]?.lifetime.total === 1, 'the outcome to be recorded')
     release()
     await new Promise((resolve) => setTimeout(resolve, 50))
     const fam = parseExposition(await app.slo.metrics())
@@ -86,7 +86,7 @@ tap.test('aborts in the classic preset use 499; otel timeouts use error_type tim
   a.end()
   await classic.inHandler()
   a.destroy()
-  await waitFor(() => classic.app.slo.status().slos[0]?.lifetime.total === 1, 'the outcome to be recorded')
+  await waitUntil(() => classic.app.slo.status().slos[0]?.lifetime.total === 1, 'the outcome to be recorded')
   classic.release()
   t.same(samples(parseExposition(await classic.app.slo.metrics()), C, {}, `${C}_count`).map((s) => s.labels.status_code), ['499'])
 
@@ -94,7 +94,7 @@ tap.test('aborts in the classic preset use 499; otel timeouts use error_type tim
   const b = request({ port: otel.port, path: '/slow' })
   b.on('error', () => {})
   b.end()
-  await waitFor(() => otel.app.slo.status().slos[0]?.lifetime.total === 1, 'the outcome to be recorded')
+  await waitUntil(() => otel.app.slo.status().slos[0]?.lifetime.total === 1, 'the outcome to be recorded')
   otel.release()
   t.same(samples(parseExposition(await otel.app.slo.metrics()), D, {}, `${D}_count`).map((s) => s.labels), [
     { http_request_method: 'GET', http_route: '/slow', error_type: 'timeout' }
@@ -138,10 +138,10 @@ tap.test('a request aborted before its handler runs is counted once, as an abort
   const req = request({ port: (app.server.address() as AddressInfo).port, path: '/gated' })
   req.on('error', () => {})
   req.end()
-  await waitFor(() => gated, 'the preHandler to start')
+  await waitUntil(() => gated, 'the preHandler to start')
   req.destroy()
   const count = async () => samples(parseExposition(await app.slo.metrics()), D, { http_route: '/gated' }, `${D}_count`).map((s) => [s.labels.error_type ?? s.labels.http_response_status_code, s.value])
-  await waitFor(async () => (await count()).length > 0, 'the abort to be recorded')
+  await waitUntil(async () => (await count()).length > 0, 'the abort to be recorded')
   open()
   await new Promise((resolve) => setTimeout(resolve, 50))
   t.same(await count(), [['aborted', 1]])

@@ -1,11 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import tap, { type Test } from 'tap'
-import metrics, { type HighloadMetricsOptions } from '../src/index.js'
+import { waitUntil } from '@highload/testing'
+import metrics, { type FastifyHighloadMetricsOptions } from '../src/index.js'
 import { serve } from './helpers/http.js'
 import { parseExposition, samples, seriesCount } from './helpers/parse.js'
-import { waitFor } from './helpers/wait.js'
 
-async function build (t: Test, opts: HighloadMetricsOptions = {}, routes?: (app: FastifyInstance) => void): Promise<FastifyInstance> {
+async function build (t: Test, opts: FastifyHighloadMetricsOptions = {}, routes?: (app: FastifyInstance) => void): Promise<FastifyInstance> {
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(metrics, { runtimeMetrics: false, cacheMs: 0, ...opts })
@@ -77,7 +77,7 @@ tap.test('unmatched requests share one route label; unknown methods are _OTHER',
   const send = await serve(t, app)
   t.equal(await send('/nope/1'), 404)
   t.equal(await send('/nope/2', 'DELETE'), 404)
-  await waitFor(async () => samples(await exposition(app), D, { http_route: '__unmatched__' }, `${D}_count`).length === 2, 'both to be recorded')
+  await waitUntil(async () => samples(await exposition(app), D, { http_route: '__unmatched__' }, `${D}_count`).length === 2, 'both to be recorded')
   const fam = await scrape(app)
   const routes = samples(fam, D, { http_route: '__unmatched__' }, `${D}_count`).map((s) => [s.labels.http_request_method, s.labels.http_response_status_code, s.value])
   t.same(routes, [['GET', '404', 1], ['DELETE', '404', 1]])
@@ -93,7 +93,7 @@ tap.test('custom methods are recorded as _OTHER', async (t) => {
   t.equal(await send('/dav', 'PROPFIND'), 200)
   t.equal(await send('/missing', 'PROPFIND'), 404)
   const routes = async (): Promise<string[]> => samples(await exposition(app), D, { http_request_method: '_OTHER' }, `${D}_count`).map((s) => s.labels.http_route ?? '')
-  await waitFor(async () => (await routes()).length === 2, 'both to be recorded')
+  await waitUntil(async () => (await routes()).length === 2, 'both to be recorded')
   t.same(await routes(), ['/dav', '__unmatched__'])
 })
 
@@ -103,13 +103,13 @@ tap.test('cardinality flood: 10,000 random URLs leave the series count unchanged
   const unmatched = async (): Promise<number | undefined> => samples(await exposition(app), D, { http_route: '__unmatched__' }, `${D}_count`)[0]?.value
   await send('/hello')
   await send(`/random/${Math.random()}`)
-  await waitFor(async () => (await unmatched()) === 1, 'the first unmatched request to be recorded')
+  await waitUntil(async () => (await unmatched()) === 1, 'the first unmatched request to be recorded')
   const before = seriesCount(await scrape(app))
   // Over HTTP, 16 at a time, as server timing sees only what Node's server receives.
   for (let i = 0; i < 10_000; i += 16) {
     await Promise.all(Array.from({ length: 16 }, (_, j) => send(`/${Math.random().toString(36).slice(2)}/${i + j}?q=${i + j}`)))
   }
-  await waitFor(async () => (await unmatched()) === 10_001, 'every request to be recorded')
+  await waitUntil(async () => (await unmatched()) === 10_001, 'every request to be recorded')
   t.equal(seriesCount(await scrape(app)), before)
 })
 
@@ -170,7 +170,7 @@ tap.test('routes in encapsulated plugins registered later are measured', async (
   const send = await serve(t, app)
   t.equal(await send('/v1/inner'), 200)
   t.equal(await send('/v1/missing'), 404)
-  await waitFor(async () => samples(await exposition(app), D, { http_route: '__unmatched__' }, `${D}_count`).length === 1, 'the unmatched request to be recorded')
+  await waitUntil(async () => samples(await exposition(app), D, { http_route: '__unmatched__' }, `${D}_count`).length === 1, 'the unmatched request to be recorded')
   const fam = await scrape(app)
   t.equal(samples(fam, D, { http_route: '/v1/inner' }, `${D}_count`)[0]?.value, 1)
   t.equal(samples(fam, D, { http_route: '__unmatched__' }, `${D}_count`)[0]?.value, 1)

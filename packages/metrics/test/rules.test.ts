@@ -1,19 +1,19 @@
 import Fastify from 'fastify'
 import tap from 'tap'
 import { parse, parseAllDocuments } from 'yaml'
-import metrics, { type HighloadMetricsOptions } from '../src/index.js'
+import metrics, { type FastifyHighloadMetricsOptions } from '../src/index.js'
 
 interface Rule { record?: string, alert?: string, expr: string, labels?: Record<string, string>, annotations?: Record<string, string> }
 interface Rules { groups: Array<{ name: string, rules: Rule[] }> }
 
-async function build (opts: HighloadMetricsOptions) {
+async function build (opts: FastifyHighloadMetricsOptions) {
   const app = Fastify()
   await app.register(metrics, { runtimeMetrics: false, ...opts })
   await app.ready()
   return app
 }
 
-const slos: HighloadMetricsOptions['slos'] = [
+const slos: FastifyHighloadMetricsOptions['slos'] = [
   { name: 'checkout', target: 0.999, sli: { kind: 'availability' }, description: 'Checkout works' },
   { name: 'search_fast', target: 0.99, periodDays: 28, sli: { kind: 'latency', thresholdMs: 250 } },
   { name: 'batch', target: 0.95, periodDays: 2, sli: { kind: 'availability' } },

@@ -1,16 +1,15 @@
-import FakeTimers from '@sinonjs/fake-timers'
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import Fastify, { type FastifyInstance } from 'fastify'
 import tap, { type Test } from 'tap'
-import metrics, { SLO_CHANNEL, type HighloadMetricsOptions, type SloStatus, type SloTransitionEvent } from '../src/index.js'
+import { fakeClock, logCollector, type FakeClock } from '@highload/testing'
+import metrics, { SLO_CHANNEL, type FastifyHighloadMetricsOptions, type SloStatus, type SloTransitionEvent } from '../src/index.js'
 import { parseExposition, samples } from './helpers/parse.js'
 
 const START = Date.UTC(2026, 10, 1)
 
-function fakeClock (t: Test) {
-  const clock = FakeTimers.install({ now: START, toFake: ['Date', 'setInterval', 'clearInterval', 'performance'] })
-  t.teardown(() => clock.uninstall())
-  return clock
+/** Fastify's timers stay real: only Date, performance and the evaluation interval are faked. */
+function clockAt (t: Test): FakeClock {
+  return fakeClock(t, { now: START, toFake: ['Date', 'setInterval', 'clearInterval', 'performance'] })
 }
 
 function events (t: Test): SloTransitionEvent[] {
@@ -23,7 +22,7 @@ function events (t: Test): SloTransitionEvent[] {
 
 const availability = { name: 'api', target: 0.999, sli: { kind: 'availability' as const } }
 
-async function build (t: Test, opts: HighloadMetricsOptions, clock?: ReturnType<typeof FakeTimers.install>, extra?: (app: FastifyInstance) => void): Promise<FastifyInstance> {
+async function build (t: Test, opts: FastifyHighloadMetricsOptions, clock?: FakeClock, extra?: (app: FastifyInstance) => void): Promise<FastifyInstance> {
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(metrics, { runtimeMetrics: false, cacheMs: 0, suiteEvents: false, ...opts })
@@ -49,7 +48,7 @@ function win (s: SloStatus, window: string) {
 }
 
 tap.test('hand-computed burn rates per window', async (t) => {
-  const clock = fakeClock(t)
+  const clock = clockAt(t)
   const app = await build(t, { slos: [{ name: 'api', target: 0.99, sli: { kind: 'availability' } }] }, clock)
   // 20 minutes ago-style history: 900 good requests, then 100 requests with 10 failures.
   for (let i = 0; i < 900; i++) await app.inject('/api')
@@ -79,7 +78,7 @@ tap.test('hand-computed burn rates per window', async (t) => {
 })
 
 tap.test('total outage at 99.9% trips the 14.4x/1h page within a minute and clears after recovery', async (t) => {
-  const clock = fakeClock(t)
+  const clock = clockAt(t)
   const seen = events(t)
   const app = await build(t, { slos: [availability] }, clock)
   const fail = (on: boolean): void => (app as unknown as { fail (on: boolean): void }).fail(on)
@@ -119,7 +118,7 @@ tap.test('total outage at 99.9% trips the 14.4x/1h page within a minute and clea
 })
 
 tap.test('a total outage from a cold start pages at the first evaluation', async (t) => {
-  const clock = fakeClock(t)
+  const clock = clockAt(t)
   const seen = events(t)
   const app = await build(t, { slos: [availability], evaluationIntervalMs: 1000 }, clock)
   ;(app as unknown as { fail (on: boolean): void }).fail(true)
@@ -129,7 +128,7 @@ tap.test('a total outage from a cold start pages at the first evaluation', async
 })
 
 tap.test('hysteresis: a firing alert holds until the burn rate drops 10% under the threshold', async (t) => {
-  const clock = fakeClock(t)
+  const clock = clockAt(t)
   const seen = events(t)
   const app = await build(t, {
     slos: [{
@@ -156,7 +155,7 @@ tap.test('hysteresis: a firing alert holds until the burn rate drops 10% under t
 })
 
 tap.test('bad-status classification: 5xx bad, 4xx and 429 good, timeouts and aborts bad', async (t) => {
-  const clock = fakeClock(t)
+  const clock = clockAt(t)
   const app = await build(t, { slos: [{ ...availability, alerting: false }] }, clock)
   for (const code of [200, 201, 301, 400, 404, 429, 499, 500, 503, 504]) await app.inject(`/status/${code}`)
   t.match(slo(app).lifetime, { total: 10, bad: 3 })
@@ -164,7 +163,7 @@ tap.test('bad-status classification: 5xx bad, 4xx and 429 good, timeouts and abo
 })
 
 tap.test('badStatus as a list and as a predicate; abortedIsBad false leaves aborts out', async (t) => {
-  const clock = fakeClock(t)
+  const clock = clockAt(t)
   const app = await build(t, {
     slos: [
       { name: 'strict', target: 0.99, sli: { kind: 'availability' }, badStatus: ['5xx', 429] },
@@ -177,7 +176,7 @@ tap.test('badStatus as a list and as a predicate; abortedIsBad false leaves abor
 })
 
 tap.test('latency SLI: slow or failed requests are bad; the threshold is a bucket bound', async (t) => {
-  const clock = fakeClock(t)
+  const clock = clockAt(t)
   // Hooks timing: durations come from Fastify's timer, which the fake clock drives, for injected requests too.
   const app = await build(t, {
     timing: 'hooks',
@@ -198,7 +197,7 @@ tap.test('latency SLI: slow or failed requests are bad; the threshold is a bucke
 })
 
 tap.test('membership: routes option, config.slo, methods; unmatched requests never count', async (t) => {
-  const clock = fakeClock(t)
+  const clock = clockAt(t)
   const app = await build(t, {
     slos: [
       { name: 'all', target: 0.99, sli: { kind: 'availability' } },
@@ -226,7 +225,7 @@ tap.test('unknown SLO in config.slo fails the route', async (t) => {
 })
 
 tap.test('GET /slo and the SLO metric families', async (t) => {
-  const clock = fakeClock(t)
+  const clock = clockAt(t)
   const app = await build(t, { slos: [availability, { name: 'quiet', target: 0.99, sli: { kind: 'availability' }, alerting: false, routes: [] }] }, clock)
   await app.inject('/api')
   await app.inject('/status/500')
@@ -259,9 +258,9 @@ tap.test('SLO families are absent without SLOs', async (t) => {
 })
 
 tap.test('transitions are logged', async (t) => {
-  const clock = fakeClock(t)
-  const lines: Array<{ level: number, msg: string }> = []
-  const app = Fastify({ logger: { level: 'info', stream: { write: (l: string) => lines.push(JSON.parse(l)) } } })
+  const clock = clockAt(t)
+  const logs = logCollector()
+  const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
   t.teardown(() => app.close())
   await app.register(metrics, { runtimeMetrics: false, slos: [{ ...availability, alerting: { windows: [{ severity: 'ticket', longWindowMs: 60_000, shortWindowMs: 10_000, burnRate: 1 }] } }] })
   app.get('/boom', { logLevel: 'silent' }, async (_req, reply) => reply.code(500).send('x'))
@@ -272,7 +271,7 @@ tap.test('transitions are logged', async (t) => {
   clock.tick(60_000)
   await app.inject('/ok')
   clock.tick(5000)
-  const slo = lines.filter((l) => /SLO api/.test(l.msg))
+  const slo = logs.lines.filter((l) => /SLO api/.test(String(l.msg)))
   t.same(slo.map((l) => l.level), [40, 30])
   t.match(slo[0]?.msg, /ticket burn-rate alert firing \(1m\/10s over 1x\)/)
   t.match(slo[1]?.msg, /resolved/)

@@ -3,11 +3,11 @@ import { connect, type AddressInfo } from 'node:net'
 import type { ConstraintStrategy, Handler, HTTPVersion } from 'find-my-way'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import tap, { type Test } from 'tap'
-import metrics, { type HighloadMetricsOptions } from '../src/index.js'
+import { waitUntil } from '@highload/testing'
+import metrics, { type FastifyHighloadMetricsOptions } from '../src/index.js'
 import { serve } from './helpers/http.js'
 import { parseExposition, samples } from './helpers/parse.js'
 import { refuse } from './helpers/refuse.js'
-import { waitFor } from './helpers/wait.js'
 
 // Requests no handler tagged, in server timing: replies sent before the handler, unmatched requests,
 // aborts before the handler. The route index finds their route; these tests pin its parity with
@@ -16,7 +16,7 @@ import { waitFor } from './helpers/wait.js'
 const D = 'http_server_request_duration_seconds'
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function app (t: Test, opts: HighloadMetricsOptions = {}, fastifyOpts: FastifyServerOptions = {}): Promise<FastifyInstance> {
+async function app (t: Test, opts: FastifyHighloadMetricsOptions = {}, fastifyOpts: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const instance = Fastify(fastifyOpts)
   t.teardown(() => instance.close())
   await instance.register(metrics, { runtimeMetrics: false, cacheMs: 0, suiteEvents: false, ...opts })
@@ -50,7 +50,7 @@ tap.test('router options: an early reply on a URL variant Fastify routes to a ro
     const send = await serve(t, instance)
     for (const url of ['/guarded/1', '/GUARDED/2/', '//guarded//3']) t.equal(await send(url), 429, `${name}: ${url}`)
     t.equal(await send('/hosted', 'GET', { host: 'b.example' }), 429)
-    await waitFor(async () => await total(instance) === 4, 'all four to be recorded')
+    await waitUntil(async () => await total(instance) === 4, 'all four to be recorded')
     t.same(await counts(instance), { '/guarded/:id': [['429', 3]], 'b.example': [['429', 1]] }, `${name}; the host constraint picks the route`)
   }
 })
@@ -68,7 +68,7 @@ tap.test('a reply on a route registered before the plugin is not recorded, early
   t.equal(await send('/after/%zz'), 400, 'Fastify refuses a malformed URL before routing')
   t.equal(await send(`/after/${'x'.repeat(30)}`), 414, 'and a parameter over maxParamLength')
   t.equal(await send('/after/1'), 200)
-  await waitFor(async () => await total(instance) === 3, 'the measured replies to be recorded')
+  await waitUntil(async () => await total(instance) === 3, 'the measured replies to be recorded')
   await sleep(30)
   t.same(await counts(instance), { '/after/:id': [['200', 1]], __unmatched__: [['400', 1], ['414', 1]] })
 })
@@ -104,9 +104,9 @@ tap.test('a route the index cannot hold (a custom constraint) is watched by its 
   const req = request({ port, path: '/t/gated', headers: { 'x-tenant': 'a' } })
   req.on('error', () => {})
   req.end()
-  await waitFor(() => gated, 'the preHandler to start')
+  await waitUntil(() => gated, 'the preHandler to start')
   req.destroy()
-  await waitFor(async () => await total(instance) === 3, 'all three to be recorded')
+  await waitUntil(async () => await total(instance) === 3, 'all three to be recorded')
   open()
   await sleep(30)
   t.same(await counts(instance), { '/t': [['200', 1]], '/t/early': [['429', 1]], '/t/gated': [['aborted', 1]] })
@@ -129,9 +129,9 @@ tap.test('aborts before the handler: during the body upload, and every request i
   const upload = request({ port, path: '/upload', method: 'POST', headers: { 'content-type': 'text/plain', 'content-length': 1000 } })
   upload.on('error', () => {})
   upload.write(Buffer.alloc(10))
-  await waitFor(() => reading, 'the body to be read')
+  await waitUntil(() => reading, 'the body to be read')
   upload.destroy()
-  await waitFor(async () => await total(instance) === 1, 'the upload abort to be recorded')
+  await waitUntil(async () => await total(instance) === 1, 'the upload abort to be recorded')
   t.same(await counts(instance), { '/upload': [['aborted', 1]] })
 
   // Three requests in one write: the first is answered, the other two are in flight when the connection drops.
@@ -139,9 +139,9 @@ tap.test('aborts before the handler: during the body upload, and every request i
   let answered = ''
   socket.on('data', (chunk: Buffer) => { answered += String(chunk) })
   socket.write(['/hello', '/slow', '/slow'].map((path) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''))
-  await waitFor(() => answered.includes('hi'), 'the first response')
+  await waitUntil(() => answered.includes('hi'), 'the first response')
   socket.destroy()
-  await waitFor(async () => await total(instance) === 4, 'both aborts to be recorded')
+  await waitUntil(async () => await total(instance) === 4, 'both aborts to be recorded')
   release()
   await sleep(30)
   t.same(await counts(instance), { '/upload': [['aborted', 1]], '/hello': [['200', 1]], '/slow': [['aborted', 2]] }, 'each counted once')
@@ -156,7 +156,7 @@ tap.test('aborts before the handler: during the body upload, and every request i
     req.end()
   })
   t.equal(closed, 'close', 'the server closes the connection after the response')
-  await waitFor(async () => await total(instance) === 5, 'the response to be recorded')
+  await waitUntil(async () => await total(instance) === 5, 'the response to be recorded')
   await sleep(30)
   t.same((await counts(instance))['/hello'], [['200', 2]], 'no abort for a connection closed after its response')
 })
@@ -193,7 +193,7 @@ tap.test('one process: a hooks-timed app beside a server-timed one, and a plain 
   t.equal(await byHooks('/missing'), 404)
   const response = await fetch(`http://127.0.0.1:${(plain.address() as AddressInfo).port}/anything`)
   t.equal(await response.text(), 'plain', 'a server no plugin owns answers; its requests are not resolved')
-  await waitFor(async () => await total(timedByHooks) === 3 && await total(timedByServer) === 1, 'all to be recorded')
+  await waitUntil(async () => await total(timedByHooks) === 3 && await total(timedByServer) === 1, 'all to be recorded')
   t.same(await counts(timedByHooks), { '/hello': [['200', 1]], '/guarded': [['429', 1]], __unmatched__: [['404', 1]] },
     'the other app\'s server timing does not mark these requests as settled')
   t.same(await counts(timedByServer), { '/hello': [['200', 1]] })
@@ -224,7 +224,7 @@ tap.test('hostile request targets and constraint headers neither crash the serve
     rangeVersion: await status('GET /v HTTP/1.1\r\nAccept-Version: 1.x')
   }
   t.same(sent, { absoluteForm: '200', asterisk: '404', queryOnly: '400', unclosedHost: '400', brokenEncoding: '400', unparsableVersion: '404', rangeVersion: '429' })
-  await waitFor(async () => await total(instance) === 6, 'six to be recorded')
+  await waitUntil(async () => await total(instance) === 6, 'six to be recorded')
   await sleep(30)
   t.same(await counts(instance), {
     '/p/:id': [['200', 1]],

@@ -1,4 +1,8 @@
-const UNITS: ReadonlyArray<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]]
+export const MINUTE = 60_000
+export const HOUR = 60 * MINUTE
+export const DAY = 24 * HOUR
+
+const UNITS: ReadonlyArray<[string, number]> = [['d', DAY], ['h', HOUR], ['m', MINUTE], ['s', 1000]]
 
 /** A Prometheus duration (`5m`, `1h`, `30d`) for a whole number of seconds. */
 export function formatDuration (ms: number): string {

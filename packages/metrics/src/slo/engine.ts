@@ -1,6 +1,6 @@
 import { channel } from 'node:diagnostics_channel'
-import type { AlertParams, AlertSeverity, SloParams } from '../options.js'
-import { tidy } from '../options.js'
+import type { AlertParams, AlertSeverity, SloParams } from './options.js'
+import { tidy } from '../tidy.js'
 import { formatDuration } from './duration.js'
 import { TieredWindow } from './window.js'
 

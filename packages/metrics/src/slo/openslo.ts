@@ -1,5 +1,5 @@
 import { stringify } from 'yaml'
-import type { SloParams } from '../options.js'
+import type { SloParams } from './options.js'
 import { SLO_EVENTS } from '../names.js'
 import { formatDuration } from './duration.js'
 

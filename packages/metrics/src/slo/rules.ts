@@ -1,6 +1,6 @@
 import { stringify } from 'yaml'
-import type { SloParams } from '../options.js'
-import { tidy } from '../options.js'
+import type { SloParams } from './options.js'
+import { tidy } from '../tidy.js'
 import { SLO_EVENTS } from '../names.js'
 import { formatDuration } from './duration.js'
 

@@ -1,8 +1,8 @@
 import Fastify from 'fastify'
 import { describe, expect, test } from 'tstyche'
 import metrics, {
-  fastifyHighloadMetrics, type HighloadMetricsOptions, type SloApi, type SloOptions,
-  type SloStatusReport, type SloTransitionEvent
+  codes, fastifyHighloadMetrics, MetricsInvalidOptionError, type FastifyHighloadMetricsOptions, type HighloadSlo,
+  type LatencySliOptions, type SliOptions, type SloOptions, type SloStatusReport, type SloTransitionEvent
 } from '@highload/metrics'
 
 describe('@highload/metrics', () => {
@@ -44,12 +44,14 @@ describe('@highload/metrics', () => {
     Fastify({ http2: true }).register(metrics, { timing: 'hooks' })
     expect<SloOptions>().type.not.toBeAssignableFrom({ name: 'x', target: 0.9, sli: { kind: 'latency' } })
     expect<SloOptions>().type.not.toBeAssignableFrom({ name: 'x', target: 0.9, sli: { kind: 'availability' }, alerting: true })
-    expect<HighloadMetricsOptions>().type.toBeAssignableFrom({})
+    expect<FastifyHighloadMetricsOptions>().type.toBeAssignableFrom({})
+    expect<FastifyHighloadMetricsOptions>().type.not.toBeAssignableFrom({ endpont: '/x' })
+    expect<SliOptions>().type.toBeAssignableFrom<LatencySliOptions>()
   })
 
   test('decorator and route config', () => {
     const app = Fastify()
-    expect(app.slo).type.toBe<SloApi>()
+    expect(app.slo).type.toBe<HighloadSlo>()
     expect(app.slo.status()).type.toBe<SloStatusReport>()
     expect(app.slo.prometheusRules({ selector: 'job="api"' })).type.toBe<string>()
     expect(app.slo.openSlo({ service: 'shop' })).type.toBe<string>()
@@ -58,6 +60,11 @@ describe('@highload/metrics', () => {
     app.get('/y', { config: { slo: ['api'], statsId: 'y' } }, async () => 'x')
     app.get('/z', { config: { slo: 'api' } }, async () => 'x')
     expect(app.get).type.not.toBeCallableWith('/w', { config: { slo: 1 } }, async () => 'x')
+  })
+
+  test('codes and errors', () => {
+    expect(codes.INVALID_OPTION).type.toBe<'HL_METRICS_INVALID_OPTION'>()
+    expect(new MetricsInvalidOptionError('a', 'b', 'c').code).type.toBe<'HL_METRICS_INVALID_OPTION'>()
   })
 
   test('event shape', () => {
