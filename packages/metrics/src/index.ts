@@ -1,19 +1,18 @@
-import type { FastifyPluginAsync, RouteOptions } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { show } from '@highload/options'
-import { MetricsEndpointConflictError, MetricsInvalidOptionError, MetricsUnknownSloError } from './errors.js'
-import { appendFamilies, type TextRegistry } from './exposition.js'
-import { Family } from './family.js'
+import { MetricsEndpointConflictError, MetricsInvalidOptionError } from './errors.js'
+import { exposition, type TextRegistry } from './exposition.js'
 import { DurationHistogram } from './histogram.js'
-import { PRESETS, SERIES_DROPPED, SLO_FAMILIES } from './names.js'
-import { parseOptions, type FastifyHighloadMetricsOptions, type MetricsParams, type MetricsTiming } from './options.js'
-import { Recorder, type RouteState } from './recorder.js'
+import { PRESETS } from './names.js'
+import { measureRoutes } from './measure-routes.js'
+import { parseOptions, type FastifyHighloadMetricsOptions, type MetricsTiming } from './options.js'
+import { Recorder } from './recorder.js'
 import { registerFastifyMetrics } from './registry.js'
 import { RouteIndex } from './route-index.js'
-import { picker, routeHooks, unmatchedHook } from './route-hooks.js'
+import { unmatchedHook } from './route-hooks.js'
 import { useServerTiming } from './server-timing.js'
 import { SloEngine, type SloStatusReport } from './slo/engine.js'
-import { renderSlo } from './slo/metrics.js'
 import { openSlo, type OpenSloOptions } from './slo/openslo.js'
 import { prometheusRules, type PrometheusRulesOptions } from './slo/rules.js'
 import { SuiteEvents } from './suite.js'
@@ -63,23 +62,6 @@ declare module 'fastify' {
   }
 }
 
-function append<T> (hooks: T | T[] | undefined, hook: T): T[] {
-  if (hooks === undefined) return [hook]
-  return Array.isArray(hooks) ? [...hooks, hook] : [hooks, hook]
-}
-
-function sloNames (route: RouteOptions, params: MetricsParams): readonly string[] {
-  const value = route.config?.slo
-  if (value === undefined) return []
-  const names = typeof value === 'string' ? [value] : value
-  for (const name of names) {
-    if (!params.slos.some((s) => s.name === name)) {
-      throw new MetricsUnknownSloError([route.method].flat().join(','), route.url, String(name))
-    }
-  }
-  return names
-}
-
 const plugin: FastifyPluginAsync<FastifyHighloadMetricsOptions> = async function highloadMetrics (fastify, options) {
   const params = parseOptions(options)
   const names = PRESETS[params.preset]
@@ -88,7 +70,6 @@ const plugin: FastifyPluginAsync<FastifyHighloadMetricsOptions> = async function
   const engine = new SloEngine(params.slos, now, fastify.log)
   const recorder = new Recorder(histogram, names, now)
   const suite = params.suiteEvents ? new SuiteEvents(params.maxSeries) : null
-  const dropped = new Family(SERIES_DROPPED, 'Label sets not recorded because a metric reached its series cap.', 'counter', ['metric'], Infinity)
 
   for (const [key, url] of [['endpoint', params.endpoint], ['sloEndpoint', params.sloEndpoint]] as const) {
     if (url !== null && fastify.hasRoute({ method: 'GET', url })) {
@@ -105,55 +86,14 @@ const plugin: FastifyPluginAsync<FastifyHighloadMetricsOptions> = async function
   }
   const timing: MetricsTiming = params.timing ?? (http2 ? 'hooks' : 'server')
 
-  const timeouts = Number(fastify.initialConfig.connectionTimeout) > 0
   // Server timing: finds the route of a request no handler tagged (route-index.ts).
   const index = timing === 'server' ? new RouteIndex(fastify, recorder) : null
-  fastify.addHook('onRoute', (route) => {
-    if (route.config?.metrics === false) {
-      index?.add(route, null)
-      return
-    }
-    const named = sloNames(route, params)
-    const label = typeof route.config?.statsId === 'string' ? route.config.statsId : route.url
-    const states = new Map<string, RouteState>()
-    for (const method of [route.method].flat()) {
-      const slos = engine.trackers
-        .filter(({ params: s }) => (s.methods === null || s.methods.has(method)) &&
-          (s.routes === null || s.routes(route.url) || named.includes(s.name)))
-        .map((tracker) => ({ tracker, params: tracker.params }))
-      states.set(method, recorder.state(method, label, slos))
-    }
-    const pick = picker(states)
-    const hooks = routeHooks(timing, recorder, pick, index?.add(route, pick) === true)
-    if (hooks.wrapHandler !== undefined) route.handler = hooks.wrapHandler(route.handler)
-    if (hooks.onSend !== undefined) route.onSend = append(route.onSend, hooks.onSend)
-    if (hooks.onResponse !== undefined) route.onResponse = append(route.onResponse, hooks.onResponse)
-    if (timeouts) route.onTimeout = append(route.onTimeout, hooks.onTimeout)
-    if (hooks.onRequestAbort !== undefined) route.onRequestAbort = append(route.onRequestAbort, hooks.onRequestAbort)
-  })
+  measureRoutes(fastify, { params, engine, recorder, timing, index })
   if (timing === 'hooks') fastify.addHook('onResponse', unmatchedHook(recorder))
 
-  const warned = new Set<string>()
-  let cache: { text: string, at: number } | null = null
-  async function render (): Promise<string> {
-    const at = now()
-    if (cache !== null && params.cacheMs > 0 && at - cache.at < params.cacheMs) return cache.text
-    dropped.set([histogram.name], histogram.dropped)
-    for (const family of suite?.families ?? []) if (family.dropped > 0) dropped.set([family.name], family.dropped)
-    let text = histogram.render() + dropped.render() + renderSlo(engine.status())
-    for (const family of suite?.families ?? []) text += family.render()
-    // Every name we own, rendered or not, so a registry cannot repeat one.
-    const seen = new Set([histogram.name, SERIES_DROPPED, ...SLO_FAMILIES, ...(suite?.families ?? []).map((f) => f.name)])
-    for (const registry of registries) {
-      text = appendFamilies(text, await registry.metrics(), seen, (name) => {
-        if (warned.has(name)) return
-        warned.add(name)
-        fastify.log.warn({ metric: name }, `@highload/metrics: metric ${name} is defined twice; the second definition is left out of the exposition`)
-      })
-    }
-    cache = { text, at }
-    return text
-  }
+  const render = exposition({
+    histogram, engine, suite, registries, cacheMs: params.cacheMs, now, log: fastify.log
+  })
 
   fastify.decorate('slo', {
     status: () => engine.status(),
