@@ -1,9 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { Check } from './check.js'
 import { publishTransition } from './channel.js'
-import { HealthDuplicateCheckError, HealthInvalidOptionError, HealthStartupTaskError } from './errors.js'
-import { normalizeCheck } from './options.js'
-import type { CheckState, HealthParams } from './options.js'
+import { HealthDuplicateCheckError, HealthStartupTaskFailedError } from './errors.js'
+import { checkParser, refuse } from './options.js'
+import type { CheckParams, CheckState, HealthParams } from './options.js'
 import { redact } from './redact.js'
 
 export type Probe = 'liveness' | 'readiness'
@@ -33,6 +33,7 @@ const NOT_LIVE = 'a liveness check is failing'
  */
 export class HealthEngine {
   readonly #params: HealthParams
+  readonly #parseCheck: (spec: unknown) => CheckParams
   readonly #log: FastifyBaseLogger
   readonly #checks = new Map<string, Check>()
   readonly #onDemand: Check[] = []
@@ -53,6 +54,7 @@ export class HealthEngine {
 
   constructor (params: HealthParams, log: FastifyBaseLogger) {
     this.#params = params
+    this.#parseCheck = checkParser(params.defaults)
     this.#log = log
   }
 
@@ -69,7 +71,7 @@ export class HealthEngine {
   }
 
   addCheck (spec: unknown): void {
-    const params = normalizeCheck(spec, this.#params.defaults)
+    const params = this.#parseCheck(spec)
     if (this.#checks.has(params.name)) throw new HealthDuplicateCheckError(params.name)
     const check = new Check(params, this.#everReady, () => this.recompute())
     this.#checks.set(params.name, check)
@@ -87,7 +89,7 @@ export class HealthEngine {
       this.#tasksPending++
       this.#track(Promise.resolve(task))
     } else {
-      throw new HealthInvalidOptionError(`a startup task must be a promise or a function, got ${typeof task}`)
+      refuse('addStartupTask(task)', task, 'a promise or a function')
     }
     this.recompute()
   }
@@ -99,10 +101,8 @@ export class HealthEngine {
   }
 
   setReady (ready: unknown, reason: unknown): void {
-    if (typeof ready !== 'boolean') throw new HealthInvalidOptionError(`setReady() takes a boolean, got ${typeof ready}`)
-    if (reason !== undefined && typeof reason !== 'string') {
-      throw new HealthInvalidOptionError(`the reason given to setReady() must be a string, got ${typeof reason}`)
-    }
+    if (typeof ready !== 'boolean') refuse('setReady(ready)', ready, 'a boolean')
+    if (reason !== undefined && typeof reason !== 'string') refuse('setReady(reason)', reason, 'a string')
     this.#maintenance = ready ? null : reason ?? 'not ready'
     this.recompute()
   }
@@ -233,7 +233,7 @@ export class HealthEngine {
     }, (error: unknown) => {
       this.#tasksPending--
       // the service can never become ready: ask for a restart
-      this.markBroken(new HealthStartupTaskError(redact(error), { cause: error }))
+      this.markBroken(new HealthStartupTaskFailedError(redact(error), { cause: error }))
     })
   }
 

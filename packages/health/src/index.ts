@@ -3,8 +3,8 @@ import fp from 'fastify-plugin'
 import { buildDocument } from './document.js'
 import type { HealthDocument } from './document.js'
 import { HealthEngine } from './engine.js'
-import { normalizeOptions } from './options.js'
-import type { FastifyHealthOptions, HealthCheckSpec } from './options.js'
+import { parseOptions } from './options.js'
+import type { FastifyHighloadHealthOptions, HealthCheckSpec } from './options.js'
 import { registerRoutes } from './routes.js'
 
 /** Options of `fastify.health.status()`. */
@@ -17,10 +17,11 @@ export interface HealthStatusOptions {
 }
 
 /** The `fastify.health` decorator. */
-export interface HealthApi {
+export interface HighloadHealth {
   /**
    * Registers a check. Works at any time before the app closes; checks added before Fastify is ready
-   * start in `onReady`, later ones run at once. Throws `HL_HEALTH_DUPLICATE_CHECK` for a taken name.
+   * start in `onReady`, later ones run at once. Throws `HL_HEALTH_DUPLICATE_CHECK` for a taken name and
+   * `HL_HEALTH_INVALID_OPTION` for an invalid spec (unknown keys included), naming it `checks.<name>.<field>`.
    */
   addCheck(spec: HealthCheckSpec): void
   /**
@@ -46,15 +47,15 @@ export interface HealthApi {
 declare module 'fastify' {
   interface FastifyInstance {
     /** Health checks and probe state from `@highload/health`. */
-    health: HealthApi
+    health: HighloadHealth
   }
 }
 
-const plugin: FastifyPluginAsync<FastifyHealthOptions> = async (fastify, options) => {
-  const params = normalizeOptions(options)
+const plugin: FastifyPluginAsync<FastifyHighloadHealthOptions> = async (fastify, options) => {
+  const params = parseOptions(options)
   const engine = new HealthEngine(params, fastify.log)
 
-  const api: HealthApi = {
+  const api: HighloadHealth = {
     addCheck: (spec) => engine.addCheck(spec),
     addStartupTask: (task) => engine.addStartupTask(task),
     markBroken: (reason) => engine.markBroken(reason),
@@ -100,17 +101,18 @@ export { TRANSITION_CHANNEL } from './channel.js'
 export type { HealthCheckTransition, HealthProbeTransition, HealthTransitionMessage } from './channel.js'
 export type { HealthCheckEntry, HealthDocument } from './document.js'
 export {
+  codes,
   HealthCheckFailedError,
   HealthCheckStaleError,
   HealthCheckTimeoutError,
   HealthDuplicateCheckError,
   HealthInvalidOptionError,
-  HealthStartupTaskError
+  HealthStartupTaskFailedError
 } from './errors.js'
 export type {
   CheckState,
   ExposeDetails,
-  FastifyHealthOptions,
+  FastifyHighloadHealthOptions,
   HealthCheckContext,
   HealthCheckDefaults,
   HealthCheckFunction,

@@ -1,5 +1,8 @@
-import { inspect } from 'node:util'
 import type { FastifyRequest, LogLevel } from 'fastify'
+import {
+  MAX_TIMER_MS, boolean, createParser, custom, derived, func, integer, list, ms, number, object, oneOf, orFalse,
+  required, show, text, type Parsed, type Rule, type RulesOf
+} from '@highload/options'
 import { HealthInvalidOptionError } from './errors.js'
 
 /** The probe groups a check can belong to. */
@@ -61,8 +64,9 @@ export interface HealthCheckOptions {
   ttlMs?: number
   /**
    * A passing result counts as failed once it is older than this (background mode) or once a refresh
-   * has been outstanding this long (on-demand mode).
-   * @default 3 × (intervalMs or ttlMs) + timeoutMs
+   * has been outstanding this long (on-demand mode). Must exceed one jittered interval plus `timeoutMs`
+   * (background) or `timeoutMs` (on-demand).
+   * @default 3 × (intervalMs or ttlMs) + timeoutMs, capped at 2^31-1
    */
   staleAfterMs?: number
   /**
@@ -94,7 +98,10 @@ export interface HealthCheckOptions {
 
 /** The argument of `fastify.health.addCheck()`. */
 export interface HealthCheckSpec extends HealthCheckOptions {
-  /** Unique name: letters, digits, `_`, `.` and `-` (used in URLs and report keys). */
+  /**
+   * Unique name: 1 to 128 letters, digits, `_`, `.` and `-`, starting with a letter or digit (used in
+   * URLs and report keys), other than the built-in gates `process`, `startup` and `serving`.
+   */
   name: string
   /** The check itself. */
   check: HealthCheckFunction
@@ -120,7 +127,7 @@ export interface HealthCheckDefaults {
 /** Who may see failure reasons: nobody, everybody, or the requests your function allows. */
 export type ExposeDetails = 'never' | 'always' | ((request: FastifyRequest) => boolean | Promise<boolean>)
 
-/** Paths of the probe routes; `false` leaves a route out. */
+/** Paths of the probe routes (a trailing `/` is dropped; `/` itself is refused); `false` leaves a route out. */
 export interface HealthPaths {
   /** @default '/livez' */
   liveness?: string | false
@@ -130,8 +137,8 @@ export interface HealthPaths {
   health?: string | false
 }
 
-/** Options of `@highload/health`. */
-export interface FastifyHealthOptions {
+/** Options of `@highload/health`, validated once at registration (unknown keys are refused). */
+export interface FastifyHighloadHealthOptions {
   /**
    * Prefix for every probe route (the plugin is not encapsulated, so Fastify's own `prefix` does not apply).
    * @default ''
@@ -175,7 +182,10 @@ export interface FastifyHealthOptions {
    * @default undefined (omitted)
    */
   description?: string
-  /** Defaults for every check. */
+  /**
+   * Defaults for every check.
+   * @default { timeoutMs: 500, intervalMs: 5000, failureThreshold: 2, successThreshold: 1, jitter: 0.1 }
+   */
   defaults?: HealthCheckDefaults
   /**
    * Send `process.send('ready')` once, the first time the service is ready while listening,
@@ -230,191 +240,193 @@ export interface CheckParams {
   readonly dispose: (() => void | Promise<void>) | undefined
 }
 
-const MAX_TIMER_MS = 2_147_483_647
-const GROUPS: readonly HealthGroup[] = ['liveness', 'readiness', 'startup']
-const LOG_LEVELS = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace']
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/
-
 /** Names of the built-in gates that appear beside checks in verbose probe output. */
 export const GATE_NAMES: readonly string[] = ['process', 'startup', 'serving']
 
-function show (value: unknown): string {
-  return typeof value === 'function' ? 'a function' : inspect(value, { depth: 1, breakLength: Infinity })
+const URL_PATH = /^\/[^?#\s]*$/
+const CHECK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/
+
+/**
+ * Throws the invalid-option error for an API argument (not a key of an options object), in the
+ * kit's message shape: `refuse('setReady(ready)', 'no', 'a boolean')`.
+ */
+export function refuse (path: string, value: unknown, expected: string): never {
+  throw new HealthInvalidOptionError(path, show(value), expected)
 }
 
-function invalid (option: string, value: unknown, allowed: string): never {
-  throw new HealthInvalidOptionError(`"${option}" must be ${allowed}, got ${show(value)}`)
+/** `custom()` types its value `T | undefined` even with a default; this says the default is there. */
+function defaulted<T> (rule: Rule<T | undefined>): Rule<T> {
+  return rule as Rule<T>
 }
 
-function positiveMs (option: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) {
-    invalid(option, value, `an integer number of milliseconds from 1 to ${MAX_TIMER_MS}`)
-  }
-  return value
+const dropTrailingSlashes = (path: string): string => path.replace(/\/+$/, '')
+
+/** A probe route: a path with something besides slashes, or `false` (no route). */
+function probePath (fallback: string): Rule<string | null | undefined> {
+  return orFalse(custom<string>(
+    'a path starting with "/", other than "/" itself (no query, fragment or white space)',
+    (value) => typeof value === 'string' && URL_PATH.test(value) && /[^/]/.test(value),
+    { default: fallback }
+  ))
 }
 
-function positiveInt (option: string, value: unknown, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    invalid(option, value, `an integer from 1 to ${max}`)
-  }
-  return value
-}
+const pathsRules = {
+  liveness: probePath('/livez'),
+  readiness: probePath('/readyz'),
+  health: probePath('/health')
+} satisfies RulesOf<HealthPaths>
 
-function optionalText (option: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined
-  if (typeof value !== 'string' || value.length === 0) invalid(option, value, 'a non-empty string')
-  return value
-}
+const route = (path: string | null | undefined): string | null => typeof path === 'string' ? dropTrailingSlashes(path) : null
 
-function isObject (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
+const defaultsRules = {
+  timeoutMs: ms({ default: 500, min: 1, integer: true }),
+  intervalMs: ms({ default: 5000, min: 1, integer: true }),
+  failureThreshold: integer({ default: 2, min: 1, max: 1000 }),
+  successThreshold: integer({ default: 1, min: 1, max: 1000 }),
+  jitter: number({ default: 0.1, min: 0, max: 0.5 })
+} satisfies RulesOf<HealthCheckDefaults>
 
-function path (option: string, value: unknown, fallback: string): string | null {
-  if (value === undefined) return fallback
-  if (value === false) return null
-  if (typeof value !== 'string' || !/^\/[^?#\s]*$/.test(value) || value.length === 1) {
-    invalid(option, value, 'false or a path starting with "/" (not "/" itself)')
-  }
-  return value.replace(/\/+$/, '')
-}
+const LOG_LEVELS = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const satisfies readonly LogLevel[]
 
-function normalizeDefaults (value: unknown): NormalizedDefaults {
-  if (value === undefined) value = {}
-  if (!isObject(value)) invalid('defaults', value, 'an object')
-  const jitter = value.jitter ?? 0.1
-  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 0.5)) {
-    invalid('defaults.jitter', jitter, 'a number from 0 to 0.5')
-  }
-  return Object.freeze({
-    timeoutMs: positiveMs('defaults.timeoutMs', value.timeoutMs ?? 500),
-    intervalMs: positiveMs('defaults.intervalMs', value.intervalMs ?? 5000),
-    failureThreshold: positiveInt('defaults.failureThreshold', value.failureThreshold ?? 2, 1000),
-    successThreshold: positiveInt('defaults.successThreshold', value.successThreshold ?? 1, 1000),
-    jitter
+/** The plugin options' rule table: what each option accepts and its default. */
+export const optionRules = {
+  prefix: defaulted(custom<string>(
+    'an empty string or a path starting with "/" (no query, fragment or white space)',
+    (value) => value === '' || (typeof value === 'string' && URL_PATH.test(value)),
+    { default: '' }
+  )),
+  paths: object(pathsRules, {
+    refine: (paths) => ({ liveness: route(paths.liveness), readiness: route(paths.readiness), health: route(paths.health) })
+  }),
+  exposeDetails: defaulted(custom<ExposeDetails>(
+    "'never', 'always' or a function of the request",
+    (value) => value === 'never' || value === 'always' || typeof value === 'function',
+    { default: 'never' }
+  )),
+  logLevel: oneOf(LOG_LEVELS, { default: 'silent' }),
+  retryAfterSeconds: integer({ default: 5, min: 0, max: 86_400 }),
+  version: text(),
+  releaseId: text(),
+  serviceId: text(),
+  description: text(),
+  defaults: object(defaultsRules),
+  sendReadyMessage: boolean({ default: true })
+} satisfies RulesOf<FastifyHighloadHealthOptions>
+
+/** The plugin options as one rule: validated keys, then the params the routes and the engine read. */
+export const optionsRule = object(optionRules, {
+  refine: (o): HealthParams => ({
+    ...o,
+    // the plugin is not encapsulated, so '/ops/' and '/ops' must give the same routes
+    prefix: dropTrailingSlashes(o.prefix),
+    retryAfter: String(o.retryAfterSeconds)
   })
+})
+
+/** Validates the plugin options once, at registration. */
+export const parseOptions: (options: unknown) => HealthParams = createParser(optionsRule, HealthInvalidOptionError)
+
+const isCheckName = (value: unknown): value is string =>
+  typeof value === 'string' && CHECK_NAME.test(value) && !GATE_NAMES.includes(value)
+
+/** A check's name; `fallback` is a factory's default name. */
+export function checkName (): Rule<string | undefined>
+export function checkName (fallback: string): Rule<string>
+export function checkName (fallback?: string): Rule<string | undefined> {
+  return custom<string>(
+    `a name of 1 to 128 letters, digits, "_", "." or "-" starting with a letter or digit, other than the built-in gates (${GATE_NAMES.join(', ')})`,
+    isCheckName,
+    { default: fallback }
+  )
 }
 
-/** Validates plugin options once, at registration. */
-export function normalizeOptions (options: unknown): HealthParams {
-  if (options === undefined || options === null) options = {}
-  if (!isObject(options)) invalid('options', options, 'an object')
-  const o = options
-
-  let prefix = ''
-  if (o.prefix !== undefined && o.prefix !== '') {
-    if (typeof o.prefix !== 'string' || !/^\/[^?#\s]*$/.test(o.prefix)) {
-      invalid('prefix', o.prefix, 'an empty string or a path starting with "/"')
-    }
-    prefix = o.prefix.replace(/\/+$/, '')
-  }
-
-  const paths = o.paths ?? {}
-  if (!isObject(paths)) invalid('paths', paths, 'an object')
-
-  const exposeDetails = o.exposeDetails ?? 'never'
-  if (exposeDetails !== 'never' && exposeDetails !== 'always' && typeof exposeDetails !== 'function') {
-    invalid('exposeDetails', exposeDetails, '"never", "always" or a function of the request')
-  }
-
-  const logLevel = o.logLevel ?? 'silent'
-  if (typeof logLevel !== 'string' || !LOG_LEVELS.includes(logLevel)) {
-    invalid('logLevel', logLevel, `one of ${LOG_LEVELS.join(', ')}`)
-  }
-
-  const retryAfter = o.retryAfterSeconds ?? 5
-  if (typeof retryAfter !== 'number' || !Number.isInteger(retryAfter) || retryAfter < 0 || retryAfter > 86400) {
-    invalid('retryAfterSeconds', retryAfter, 'an integer number of seconds from 0 to 86400')
-  }
-
-  const sendReadyMessage = o.sendReadyMessage ?? true
-  if (typeof sendReadyMessage !== 'boolean') invalid('sendReadyMessage', sendReadyMessage, 'a boolean')
-
-  return Object.freeze({
-    prefix,
-    paths: Object.freeze({
-      liveness: path('paths.liveness', paths.liveness, '/livez'),
-      readiness: path('paths.readiness', paths.readiness, '/readyz'),
-      health: path('paths.health', paths.health, '/health')
-    }),
-    exposeDetails: exposeDetails as ExposeDetails,
-    logLevel: logLevel as LogLevel,
-    retryAfter: String(retryAfter),
-    version: optionalText('version', o.version),
-    releaseId: optionalText('releaseId', o.releaseId),
-    serviceId: optionalText('serviceId', o.serviceId),
-    description: optionalText('description', o.description),
-    defaults: normalizeDefaults(o.defaults),
-    sendReadyMessage
-  })
+/** A measurement name: it becomes half of the `"<name>:<measurement>"` key in `/health`. */
+export function measurement (fallback: string): Rule<string> {
+  return text({ default: fallback, pattern: /^[^:\s]+$/, expected: 'a non-empty string without ":" or white space' })
 }
 
-/** Validates one `addCheck()` argument against the plugin defaults. */
-export function normalizeCheck (spec: unknown, defaults: NormalizedDefaults): CheckParams {
-  if (!isObject(spec)) invalid('check spec', spec, 'an object with at least name and check')
-  const s = spec
+const positiveMs = { min: 1, integer: true } as const
 
-  if (typeof s.name !== 'string' || !NAME.test(s.name)) {
-    invalid('name', s.name, 'a string of 1 to 128 letters, digits, "_", "." or "-", starting with a letter or digit')
-  }
-  const name = s.name
-  if (GATE_NAMES.includes(name)) invalid('name', name, `a name other than the built-in gates (${GATE_NAMES.join(', ')})`)
-  if (typeof s.check !== 'function') invalid(`${name}.check`, s.check, 'a function')
+/** The check options every built-in factory takes as they are: which probes a check feeds and how it runs. */
+export type HealthCheckRunOptions = Omit<HealthCheckOptions, 'critical' | 'componentType' | 'measurement' | 'dispose'>
 
-  const groups = s.groups ?? ['readiness']
-  if (!Array.isArray(groups) || groups.length === 0 ||
-      !groups.every((g) => GROUPS.includes(g as HealthGroup)) || new Set(groups).size !== groups.length) {
-    invalid(`${name}.groups`, groups, 'a non-empty array of distinct "liveness", "readiness", "startup"')
-  }
-  const typedGroups = Object.freeze([...groups] as HealthGroup[])
+/** The rule table of `HealthCheckRunOptions`. */
+export const checkRunRules = {
+  groups: list(oneOf(['liveness', 'readiness', 'startup']), { default: ['readiness'], minItems: 1, unique: true }),
+  timeoutMs: ms({ ...positiveMs, default: derived('defaults.timeoutMs') }),
+  intervalMs: ms({ ...positiveMs, default: derived('defaults.intervalMs') }),
+  ttlMs: ms(positiveMs),
+  staleAfterMs: ms({ ...positiveMs, default: derived('3 × (intervalMs or ttlMs) + timeoutMs') }),
+  failureThreshold: integer({ min: 1, max: 1000, default: derived('defaults.failureThreshold') }),
+  successThreshold: integer({ min: 1, max: 1000, default: derived('defaults.successThreshold') })
+} satisfies RulesOf<HealthCheckRunOptions>
 
-  const critical = s.critical ?? false
-  if (typeof critical !== 'boolean') invalid(`${name}.critical`, critical, 'a boolean')
+/** The rule table of `HealthCheckOptions`. Defaults taken from the plugin's `defaults` are derived in `checkParser()`. */
+export const checkOptionRules = {
+  ...checkRunRules,
+  critical: boolean({ default: false }),
+  componentType: text({ default: 'component' }),
+  measurement: measurement('responseTime'),
+  dispose: func<() => void | Promise<void>>()
+} satisfies RulesOf<HealthCheckOptions>
 
+/** The rule table of `addCheck()`'s argument. */
+export const checkSpecRules = {
+  name: required(checkName()),
+  check: required(func<HealthCheckFunction>()),
+  ...checkOptionRules
+} satisfies RulesOf<HealthCheckSpec>
+
+type Fail = (key: string, value: unknown, expected: string) => never
+
+/** Cross-field rules and the defaults that depend on the plugin's `defaults` or on other fields. */
+function resolveCheck (s: Parsed<typeof checkSpecRules>, defaults: NormalizedDefaults, fail: Fail): CheckParams {
   if (s.intervalMs !== undefined && s.ttlMs !== undefined) {
-    invalid(`${name}.ttlMs`, s.ttlMs, 'left out when intervalMs is set (choose background or on-demand mode)')
+    fail('ttlMs', s.ttlMs, 'no ttlMs when intervalMs is set (a check runs either in the background or on demand)')
   }
-  const timeoutMs = positiveMs(`${name}.timeoutMs`, s.timeoutMs ?? defaults.timeoutMs)
-  const ttlMs = s.ttlMs === undefined ? null : positiveMs(`${name}.ttlMs`, s.ttlMs)
-  const intervalMs = ttlMs === null ? positiveMs(`${name}.intervalMs`, s.intervalMs ?? defaults.intervalMs) : null
+  const timeoutMs = s.timeoutMs ?? defaults.timeoutMs
+  const ttlMs = s.ttlMs ?? null
+  const intervalMs = ttlMs === null ? s.intervalMs ?? defaults.intervalMs : null
   const period = (intervalMs ?? ttlMs) as number
   // a background result is normally at most one jittered interval plus one timeout old
   const minStale = intervalMs === null ? timeoutMs : Math.ceil(intervalMs * (1 + defaults.jitter)) + timeoutMs
-  const staleAfterMs = s.staleAfterMs === undefined
-    ? Math.min(3 * period + timeoutMs, MAX_TIMER_MS)
-    : positiveMs(`${name}.staleAfterMs`, s.staleAfterMs)
+  const staleAfterMs = s.staleAfterMs ?? Math.min(3 * period + timeoutMs, MAX_TIMER_MS)
   if (staleAfterMs <= minStale) {
-    invalid(`${name}.staleAfterMs`, staleAfterMs, `greater than ${minStale} (one jittered interval plus timeoutMs)`)
+    fail('staleAfterMs', staleAfterMs, intervalMs === null
+      ? `more than timeoutMs (${minStale})`
+      : `more than one jittered interval plus timeoutMs (${minStale})`)
   }
-
-  const componentType = s.componentType ?? 'component'
-  if (typeof componentType !== 'string' || componentType.length === 0) {
-    invalid(`${name}.componentType`, componentType, 'a non-empty string')
-  }
-  const measurement = s.measurement ?? 'responseTime'
-  if (typeof measurement !== 'string' || !/^[^:\s]+$/.test(measurement)) {
-    invalid(`${name}.measurement`, measurement, 'a non-empty string without ":" or spaces')
-  }
-  if (s.dispose !== undefined && typeof s.dispose !== 'function') invalid(`${name}.dispose`, s.dispose, 'a function')
-
-  return Object.freeze({
-    name,
-    key: `${name}:${measurement}`,
-    check: s.check as HealthCheckFunction,
-    groups: typedGroups,
-    liveness: typedGroups.includes('liveness'),
-    readiness: typedGroups.includes('readiness'),
-    startup: typedGroups.includes('startup'),
-    critical,
+  return {
+    name: s.name,
+    key: `${s.name}:${s.measurement}`,
+    check: s.check,
+    groups: s.groups,
+    liveness: s.groups.includes('liveness'),
+    readiness: s.groups.includes('readiness'),
+    startup: s.groups.includes('startup'),
+    critical: s.critical,
     timeoutMs,
     intervalMs,
     ttlMs,
     staleAfterMs,
-    failureThreshold: positiveInt(`${name}.failureThreshold`, s.failureThreshold ?? defaults.failureThreshold, 1000),
-    successThreshold: positiveInt(`${name}.successThreshold`, s.successThreshold ?? defaults.successThreshold, 1000),
+    failureThreshold: s.failureThreshold ?? defaults.failureThreshold,
+    successThreshold: s.successThreshold ?? defaults.successThreshold,
     jitter: defaults.jitter,
-    componentType,
-    measurement,
-    dispose: s.dispose as (() => void | Promise<void>) | undefined
-  })
+    componentType: s.componentType,
+    measurement: s.measurement,
+    dispose: s.dispose
+  }
+}
+
+/**
+ * The `addCheck()` parser of one plugin instance. Errors name the check: `checks.db.timeoutMs`;
+ * until a spec has a valid name, `checks.?` stands for it (`checks.?.name`).
+ */
+export function checkParser (defaults: NormalizedDefaults): (spec: unknown) => CheckParams {
+  const rule = object(checkSpecRules, { refine: (s, fail) => resolveCheck(s, defaults, fail) })
+  const parse = createParser(rule, HealthInvalidOptionError)
+  return (spec) => {
+    const name = (spec as { name?: unknown } | null | undefined)?.name
+    return parse(spec, `checks.${isCheckName(name) ? name : '?'}`)
+  }
 }

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { build, clock, deferred, switchable } from './helpers.js'
+import { deferred, fakeClock } from '@highload/testing'
+import { build, switchable } from './helpers.js'
 
 t.test('probes answer ok with no checks, as plain text that is never cached', async (t) => {
   const { app } = await build(t)
@@ -41,7 +42,7 @@ t.test('readiness waits until every critical readiness check has passed once', a
 })
 
 t.test('failure and success thresholds give hysteresis', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const { app } = await build(t)
   const db = switchable()
   app.health.addCheck({ name: 'db', critical: true, intervalMs: 1000, failureThreshold: 2, successThreshold: 2, check: db.check })
@@ -65,7 +66,7 @@ t.test('failure and success thresholds give hysteresis', async (t) => {
 })
 
 t.test('a check that has never passed fails on its first failure', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const { app } = await build(t, { exposeDetails: 'always' })
   app.health.addCheck({ name: 'db', critical: true, failureThreshold: 5, check: () => { throw new Error('refused') } })
   await app.ready()
@@ -76,7 +77,7 @@ t.test('a check that has never passed fails on its first failure', async (t) => 
 })
 
 t.test('non-critical failures make the service warn and stay ready', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const { app } = await build(t)
   app.health.addCheck({ name: 'cache', check: () => { throw new Error('down') } })
   await app.ready()

@@ -1,9 +1,10 @@
 import t from 'tap'
 import fp from 'fastify-plugin'
-import { build, clock, deferred, switchable } from './helpers.js'
+import { deferred, fakeClock } from '@highload/testing'
+import { build, switchable } from './helpers.js'
 
 t.test('a stale pass counts as failed for critical checks (dead timer or blocked loop)', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const { app, logs } = await build(t, { exposeDetails: 'always' })
   const db = switchable()
   app.health.addCheck({ name: 'db', critical: true, intervalMs: 1000, check: db.check })
@@ -24,7 +25,7 @@ t.test('a stale pass counts as failed for critical checks (dead timer or blocked
 })
 
 t.test('staleness is noticed by status() and isReady() too', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const { app } = await build(t)
   app.health.addCheck({ name: 'db', critical: true, intervalMs: 1000, staleAfterMs: 2000, check: () => {} })
   await app.ready()
@@ -37,7 +38,7 @@ t.test('staleness is noticed by status() and isReady() too', async (t) => {
 })
 
 t.test('a hanging check is aborted through its signal and fails after timeoutMs', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const { app } = await build(t, { exposeDetails: 'always' })
   const signals: AbortSignal[] = []
   app.health.addCheck({
@@ -66,7 +67,7 @@ t.test('a hanging check is aborted through its signal and fails after timeoutMs'
 })
 
 t.test('background checks run every intervalMs with jitter', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const { app } = await build(t, { defaults: { jitter: 0.5, intervalMs: 1000 } })
   const db = switchable()
   t.teardown(() => { Math.random = random })
@@ -88,7 +89,7 @@ t.test('background checks run every intervalMs with jitter', async (t) => {
 })
 
 t.test('on-demand checks: ttl cache, single flight, probes answer from cache', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const { app } = await build(t)
   const db = switchable()
   app.health.addCheck({ name: 'db', critical: true, ttlMs: 1000, failureThreshold: 1, check: db.check })
@@ -110,7 +111,7 @@ t.test('on-demand checks: ttl cache, single flight, probes answer from cache', a
 })
 
 t.test('on-demand checks turn stale when a refresh stays outstanding', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const { app } = await build(t)
   let hang = false
   app.health.addCheck({
@@ -130,7 +131,7 @@ t.test('on-demand checks turn stale when a refresh stays outstanding', async (t)
 })
 
 t.test('a critical check added after the service is ready does not pull it before its first result', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const { app } = await build(t)
   await app.ready()
   t.equal(app.health.isReady(), true)
@@ -148,7 +149,7 @@ t.test('a critical check added after the service is ready does not pull it befor
 t.test('addCheck works from another plugin\'s onReady hook, whatever the registration order', async (t) => {
   for (const order of ['before', 'after']) {
     await t.test(order, async (t) => {
-      const time = clock(t)
+      const time = fakeClock(t)
       const Fastify = (await import('fastify')).default
       const health = (await import('../src/index.js')).default
       const app = Fastify()
@@ -180,7 +181,7 @@ t.test('duplicate names are rejected', async (t) => {
 })
 
 t.test('liveness checks fail /livez and, through it, /readyz', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const { app } = await build(t)
   const loop = switchable(false)
   app.health.addCheck({ name: 'deadlock', groups: ['liveness'], critical: true, check: loop.check })
@@ -211,7 +212,7 @@ t.test('a liveness check with no result yet does not fail liveness', async (t) =
 })
 
 t.test('startup checks gate /livez and /readyz until they first pass, then stop counting', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const { app } = await build(t)
   const warm = switchable(false)
   app.health.addCheck({ name: 'warmup', groups: ['startup'], check: warm.check })
@@ -246,7 +247,7 @@ t.test('a startup check added after first readiness gates nothing', async (t) =>
 })
 
 t.test('checks throwing odd values, synchronously or returning odd results', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const { app } = await build(t, { exposeDetails: 'always' })
   app.health.addCheck({ name: 'text', critical: true, check: () => { throw 'plain string' } }) // eslint-disable-line no-throw-literal
   app.health.addCheck({ name: 'odd', critical: true, check: () => 42 as unknown as undefined })
@@ -268,7 +269,7 @@ t.test('checks throwing odd values, synchronously or returning odd results', asy
 })
 
 t.test('responseTime is measured when the check reports no value', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const { app } = await build(t)
   app.health.addCheck({ name: 'slow', check: async () => await new Promise((resolve) => setTimeout(resolve, 120)) })
   await app.ready()

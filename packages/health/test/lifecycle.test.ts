@@ -2,7 +2,8 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import t from 'tap'
 import { TRANSITION_CHANNEL } from '../src/index.js'
 import type { HealthTransitionMessage } from '../src/index.js'
-import { build, clock, deferred, switchable } from './helpers.js'
+import { deferred, fakeClock } from '@highload/testing'
+import { build, switchable } from './helpers.js'
 
 t.test('startup tasks: promises and functions gate readiness; functions run once Fastify is ready', async (t) => {
   const { app } = await build(t)
@@ -55,7 +56,7 @@ t.test('addStartupTask rejects what is neither a promise nor a function', async 
   const { app } = await build(t)
   t.throws(() => app.health.addStartupTask(42 as unknown as () => void), {
     code: 'HL_HEALTH_INVALID_OPTION',
-    message: 'Invalid @highload/health option: a startup task must be a promise or a function, got number'
+    message: 'Invalid @highload/health option addStartupTask(task): got 42, expected a promise or a function'
   })
 })
 
@@ -96,8 +97,14 @@ t.test('setReady(false) takes the service out of rotation with Retry-After; live
   t.equal(res.statusCode, 200)
   app.health.setReady(false)
   t.equal((await app.inject('/readyz/serving')).body, '[-]serving failed: not ready\n')
-  t.throws(() => app.health.setReady('no' as unknown as boolean), { code: 'HL_HEALTH_INVALID_OPTION' })
-  t.throws(() => app.health.setReady(false, 42 as unknown as string), { code: 'HL_HEALTH_INVALID_OPTION' })
+  t.throws(() => app.health.setReady('no' as unknown as boolean), {
+    code: 'HL_HEALTH_INVALID_OPTION',
+    message: "Invalid @highload/health option setReady(ready): got 'no', expected a boolean"
+  })
+  t.throws(() => app.health.setReady(false, 42 as unknown as string), {
+    code: 'HL_HEALTH_INVALID_OPTION',
+    message: 'Invalid @highload/health option setReady(reason): got 42, expected a string'
+  })
 })
 
 t.test('readiness fails as soon as app.close() starts, and setReady(true) cannot undo it', async (t) => {
@@ -115,7 +122,7 @@ t.test('readiness fails as soon as app.close() starts, and setReady(true) cannot
 })
 
 t.test('close stops every check, aborts runs in flight and disposes', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const { app, logs } = await build(t)
   const db = switchable()
   const signals: AbortSignal[] = []
@@ -142,7 +149,7 @@ t.test('close stops every check, aborts runs in flight and disposes', async (t) 
 })
 
 t.test('transitions are published on highload:health:transition and logged, redacted', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t, { now: 0 })
   const messages: HealthTransitionMessage[] = []
   const listener = (message: unknown): void => { messages.push(message as HealthTransitionMessage) }
   subscribe(TRANSITION_CHANNEL, listener)
@@ -181,7 +188,7 @@ t.test('transitions are published on highload:health:transition and logged, reda
 })
 
 t.test('a liveness transition back to pass is published', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const messages: HealthTransitionMessage[] = []
   const listener = (message: unknown): void => { messages.push(message as HealthTransitionMessage) }
   subscribe(TRANSITION_CHANNEL, listener)

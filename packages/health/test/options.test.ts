@@ -1,104 +1,153 @@
 import t from 'tap'
 import Fastify from 'fastify'
-import health, { fastifyHighloadHealth, HealthInvalidOptionError } from '../src/index.js'
-import type { FastifyHealthOptions, HealthCheckSpec } from '../src/index.js'
-import { normalizeOptions } from '../src/options.js'
+import health, { HealthInvalidOptionError } from '../src/index.js'
+import type { FastifyHighloadHealthOptions, HealthCheckSpec } from '../src/index.js'
+import { parseOptions } from '../src/options.js'
 import { build } from './helpers.js'
 
-t.test('default and named exports are the same plugin, named @highload/health', async (t) => {
-  t.equal(health, fastifyHighloadHealth)
-  t.equal((health as unknown as Record<symbol, unknown>)[Symbol.for('fastify.display-name')], '@highload/health')
-})
+const PREFIX = 'Invalid @highload/health option '
 
-t.test('invalid plugin options fail registration with HL_HEALTH_INVALID_OPTION', async (t) => {
+/** Registers the plugin with `options` and returns what registration failed with. */
+async function registrationError (t: { teardown: (fn: () => unknown) => void }, options: unknown): Promise<unknown> {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  return await app.register(health, options as FastifyHighloadHealthOptions).ready().then(() => null, (e: unknown) => e)
+}
+
+/** What `fn` throws (undefined when it does not). */
+function thrown (fn: () => unknown): Error | undefined {
+  try {
+    fn()
+  } catch (error) {
+    return error as Error
+  }
+  return undefined
+}
+
+t.test('invalid plugin options fail registration with HL_HEALTH_INVALID_OPTION, naming the dotted path', async (t) => {
   const cases: Array<[unknown, string]> = [
-    ['nope', '"options" must be an object, got \'nope\''],
-    [{ prefix: 'ops' }, '"prefix" must be an empty string or a path starting with "/", got \'ops\''],
-    [{ prefix: 5 }, '"prefix"'],
-    [{ paths: [] }, '"paths" must be an object'],
-    [{ paths: { liveness: 'livez' } }, '"paths.liveness" must be false or a path starting with "/" (not "/" itself), got \'livez\''],
-    [{ paths: { readiness: '/' } }, '"paths.readiness"'],
-    [{ paths: { health: true } }, '"paths.health"'],
-    [{ exposeDetails: 'authorized' }, '"exposeDetails" must be "never", "always" or a function of the request, got \'authorized\''],
-    [{ logLevel: 'loud' }, '"logLevel" must be one of silent, fatal, error, warn, info, debug, trace'],
-    [{ logLevel: 3 }, '"logLevel"'],
-    [{ retryAfterSeconds: -1 }, '"retryAfterSeconds" must be an integer number of seconds from 0 to 86400, got -1'],
-    [{ retryAfterSeconds: 1.5 }, '"retryAfterSeconds"'],
-    [{ retryAfterSeconds: '5' }, '"retryAfterSeconds"'],
-    [{ version: '' }, '"version" must be a non-empty string'],
-    [{ releaseId: 7 }, '"releaseId"'],
-    [{ sendReadyMessage: 'yes' }, '"sendReadyMessage" must be a boolean'],
-    [{ defaults: 5 }, '"defaults" must be an object, got 5'],
-    [{ defaults: { jitter: 0.6 } }, '"defaults.jitter" must be a number from 0 to 0.5, got 0.6'],
-    [{ defaults: { jitter: 'x' } }, '"defaults.jitter"'],
-    [{ defaults: { timeoutMs: 0 } }, '"defaults.timeoutMs" must be an integer number of milliseconds from 1 to 2147483647, got 0'],
-    [{ defaults: { intervalMs: 2 ** 31 } }, '"defaults.intervalMs"'],
-    [{ defaults: { failureThreshold: 0 } }, '"defaults.failureThreshold" must be an integer from 1 to 1000, got 0'],
-    [{ defaults: { successThreshold: 1.5 } }, '"defaults.successThreshold"'],
-    [{ defaults: { successThreshold: '1' } }, '"defaults.successThreshold"']
+    ['nope', "options: got 'nope', expected an object"],
+    [{ prefix: 'ops' }, 'prefix: got \'ops\', expected an empty string or a path starting with "/" (no query, fragment or white space)'],
+    [{ prefix: 5 }, 'prefix: got 5, expected'],
+    [{ paths: [] }, 'paths: got [], expected an object'],
+    [{ paths: { liveness: 'livez' } }, 'paths.liveness: got \'livez\', expected a path starting with "/", other than "/" itself (no query, fragment or white space) or false'],
+    [{ paths: { readiness: '/' } }, "paths.readiness: got '/', expected"],
+    [{ paths: { health: '//' } }, "paths.health: got '//', expected"],
+    [{ paths: { health: true } }, 'paths.health: got true, expected'],
+    [{ exposeDetails: 'authorized' }, "exposeDetails: got 'authorized', expected 'never', 'always' or a function of the request"],
+    [{ logLevel: 'loud' }, "logLevel: got 'loud', expected one of 'silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'"],
+    [{ logLevel: 3 }, 'logLevel: got 3, expected'],
+    [{ retryAfterSeconds: -1 }, 'retryAfterSeconds: got -1, expected an integer number from 0 to 86400'],
+    [{ retryAfterSeconds: 1.5 }, 'retryAfterSeconds: got 1.5, expected'],
+    [{ retryAfterSeconds: '5' }, "retryAfterSeconds: got '5', expected"],
+    [{ version: '' }, "version: got '', expected a non-empty string"],
+    [{ releaseId: 7 }, 'releaseId: got 7, expected'],
+    [{ sendReadyMessage: 'yes' }, "sendReadyMessage: got 'yes', expected a boolean"],
+    [{ defaults: 5 }, 'defaults: got 5, expected an object'],
+    [{ defaults: { jitter: 0.6 } }, 'defaults.jitter: got 0.6, expected a number from 0 to 0.5'],
+    [{ defaults: { jitter: 'x' } }, "defaults.jitter: got 'x', expected"],
+    [{ defaults: { timeoutMs: 0 } }, 'defaults.timeoutMs: got 0, expected an integer number of milliseconds from 1 to 2147483647'],
+    [{ defaults: { intervalMs: 2 ** 31 } }, 'defaults.intervalMs: got 2147483648, expected'],
+    [{ defaults: { failureThreshold: 0 } }, 'defaults.failureThreshold: got 0, expected an integer number from 1 to 1000'],
+    [{ defaults: { successThreshold: 1.5 } }, 'defaults.successThreshold: got 1.5, expected'],
+    [{ defaults: { successThreshold: '1' } }, "defaults.successThreshold: got '1', expected"]
   ]
   for (const [options, message] of cases) {
-    const app = Fastify()
-    t.teardown(() => app.close())
-    const error = await app.register(health, options as FastifyHealthOptions).ready().then(() => null, (e: unknown) => e)
+    const error = await registrationError(t, options)
     t.ok(error instanceof TypeError, `TypeError for ${JSON.stringify(options)}`)
     t.ok(error instanceof HealthInvalidOptionError)
-    t.match(error, { code: 'HL_HEALTH_INVALID_OPTION', statusCode: 500, message: `Invalid @highload/health option: ${message}` })
+    t.match(error, { code: 'HL_HEALTH_INVALID_OPTION', statusCode: 500 })
+    t.equal((error as Error).message.slice(0, PREFIX.length + message.length), PREFIX + message)
   }
 })
 
-t.test('normalizeOptions accepts undefined', async (t) => {
-  t.equal(normalizeOptions(undefined).paths.liveness, '/livez')
+// Before the options kit these keys were silently ignored: a typo left the default in place.
+t.test('unknown plugin options are refused, with a did-you-mean hint for a near miss', async (t) => {
+  const cases: Array<[unknown, string]> = [
+    [{ prefx: '/x' }, "prefx: got '/x', expected one of the known options; did you mean `prefix`?"],
+    [{ defaults: { timeout: 100 } }, 'defaults.timeout: got 100, expected one of the known options; did you mean `timeoutMs`?'],
+    [{ paths: { livez: '/l' } }, "paths.livez: got '/l', expected one of the known options (liveness, readiness, health)"]
+  ]
+  for (const [options, message] of cases) {
+    const error = await registrationError(t, options)
+    t.match(error, { code: 'HL_HEALTH_INVALID_OPTION', message: `${PREFIX}${message}` }, JSON.stringify(options))
+  }
+})
+
+t.test('parseOptions: undefined and null stand for the defaults; the result is frozen', async (t) => {
+  for (const options of [undefined, null]) {
+    const params = parseOptions(options)
+    t.same(params.paths, { liveness: '/livez', readiness: '/readyz', health: '/health' })
+    t.equal(params.retryAfter, '5')
+    t.same(params.defaults, { timeoutMs: 500, intervalMs: 5000, failureThreshold: 2, successThreshold: 1, jitter: 0.1 })
+    t.ok(Object.isFrozen(params) && Object.isFrozen(params.paths) && Object.isFrozen(params.defaults))
+  }
+  t.same(parseOptions({ prefix: '/ops/', paths: { liveness: '/l//', health: false } }).paths, { liveness: '/l', readiness: '/readyz', health: null })
+  t.equal(parseOptions({ prefix: '/' }).prefix, '', 'a trailing slash is dropped, so "/" is no prefix')
 })
 
 t.test('registration without options uses the defaults', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
-  await app.register(health, null as unknown as FastifyHealthOptions)
+  await app.register(health, null as unknown as FastifyHighloadHealthOptions)
   t.equal((await app.inject('/livez')).statusCode, 200)
   t.equal((await app.inject('/readyz')).statusCode, 200)
 })
 
-t.test('invalid check specs are rejected by addCheck', async (t) => {
+t.test('invalid check specs are rejected by addCheck, naming the check: checks.<name>.<field>', async (t) => {
   const { app } = await build(t)
   const check = (): void => {}
+  const NAME = 'a name of 1 to 128 letters, digits, "_", "." or "-" starting with a letter or digit, other than the built-in gates (process, startup, serving)'
   const cases: Array<[unknown, string]> = [
-    [null, '"check spec" must be an object with at least name and check, got null'],
-    [{ check }, '"name" must be a string of 1 to 128 letters, digits, "_", "." or "-", starting with a letter or digit, got undefined'],
-    [{ name: 'has space', check }, '"name"'],
-    [{ name: '-dash', check }, '"name"'],
-    [{ name: 'a'.repeat(129), check }, '"name"'],
-    [{ name: 'a:b', check }, '"name"'],
-    [{ name: 'serving', check }, '"name" must be a name other than the built-in gates (process, startup, serving), got \'serving\''],
-    [{ name: 'db' }, '"db.check" must be a function, got undefined'],
-    [{ name: 'db', check, groups: [] }, '"db.groups" must be a non-empty array of distinct "liveness", "readiness", "startup", got []'],
-    [{ name: 'db', check, groups: ['health'] }, '"db.groups"'],
-    [{ name: 'db', check, groups: ['readiness', 'readiness'] }, '"db.groups"'],
-    [{ name: 'db', check, groups: 'readiness' }, '"db.groups"'],
-    [{ name: 'db', check, critical: 'yes' }, '"db.critical" must be a boolean'],
-    [{ name: 'db', check, critical: check }, '"db.critical" must be a boolean, got a function'],
-    [{ name: 'db', check, intervalMs: 1000, ttlMs: 1000 }, '"db.ttlMs" must be left out when intervalMs is set (choose background or on-demand mode), got 1000'],
-    [{ name: 'db', check, ttlMs: 0 }, '"db.ttlMs"'],
-    [{ name: 'db', check, timeoutMs: -5 }, '"db.timeoutMs"'],
-    [{ name: 'db', check, intervalMs: 1.5 }, '"db.intervalMs"'],
-    [{ name: 'db', check, intervalMs: 1000, timeoutMs: 500, staleAfterMs: 1500 }, '"db.staleAfterMs" must be greater than 1500 (one jittered interval plus timeoutMs), got 1500'],
-    [{ name: 'db', check, ttlMs: 1000, timeoutMs: 500, staleAfterMs: 500 }, '"db.staleAfterMs" must be greater than 500'],
-    [{ name: 'db', check, staleAfterMs: 0 }, '"db.staleAfterMs"'],
-    [{ name: 'db', check, failureThreshold: 1001 }, '"db.failureThreshold" must be an integer from 1 to 1000'],
-    [{ name: 'db', check, successThreshold: 0 }, '"db.successThreshold"'],
-    [{ name: 'db', check, componentType: '' }, '"db.componentType" must be a non-empty string'],
-    [{ name: 'db', check, measurement: 'response:time' }, '"db.measurement" must be a non-empty string without ":" or spaces'],
-    [{ name: 'db', check, measurement: 3 }, '"db.measurement"'],
-    [{ name: 'db', check, dispose: 'x' }, '"db.dispose" must be a function, got \'x\'']
+    ['db', "checks.?: got 'db', expected an object"],
+    [null, `checks.?.name: got undefined, expected ${NAME}`],
+    [{ check }, `checks.?.name: got undefined, expected ${NAME}`],
+    [{ name: 'has space', check }, "checks.?.name: got 'has space', expected"],
+    [{ name: '-dash', check }, "checks.?.name: got '-dash', expected"],
+    [{ name: 'a'.repeat(129), check }, "checks.?.name: got 'aaaa"],
+    [{ name: 'a:b', check }, "checks.?.name: got 'a:b', expected"],
+    [{ name: 'serving', check }, `checks.?.name: got 'serving', expected ${NAME}`],
+    [{ name: 'db' }, 'checks.db.check: got undefined, expected a function'],
+    [{ name: 'db', check, groups: [] }, "checks.db.groups: got [], expected a non-empty array of distinct items, each one of 'liveness', 'readiness', 'startup'"],
+    [{ name: 'db', check, groups: ['health'] }, "checks.db.groups[0]: got 'health', expected one of 'liveness', 'readiness', 'startup'"],
+    [{ name: 'db', check, groups: ['readiness', 'readiness'] }, "checks.db.groups: got [ 'readiness', 'readiness' ], expected"],
+    [{ name: 'db', check, groups: 'readiness' }, "checks.db.groups: got 'readiness', expected"],
+    [{ name: 'db', check, critical: 'yes' }, "checks.db.critical: got 'yes', expected a boolean"],
+    [{ name: 'db', check, critical: check }, 'checks.db.critical: got [Function: check], expected a boolean'],
+    [{ name: 'db', check, intervalMs: 1000, ttlMs: 1000 }, 'checks.db.ttlMs: got 1000, expected no ttlMs when intervalMs is set (a check runs either in the background or on demand)'],
+    [{ name: 'db', check, ttlMs: 0 }, 'checks.db.ttlMs: got 0, expected an integer number of milliseconds from 1 to 2147483647'],
+    [{ name: 'db', check, timeoutMs: -5 }, 'checks.db.timeoutMs: got -5, expected'],
+    [{ name: 'db', check, intervalMs: 1.5 }, 'checks.db.intervalMs: got 1.5, expected'],
+    [{ name: 'db', check, intervalMs: 1000, timeoutMs: 500, staleAfterMs: 1500 }, 'checks.db.staleAfterMs: got 1500, expected more than one jittered interval plus timeoutMs (1500)'],
+    [{ name: 'db', check, ttlMs: 1000, timeoutMs: 500, staleAfterMs: 500 }, 'checks.db.staleAfterMs: got 500, expected more than timeoutMs (500)'],
+    [{ name: 'db', check, staleAfterMs: 0 }, 'checks.db.staleAfterMs: got 0, expected'],
+    [{ name: 'db', check, failureThreshold: 1001 }, 'checks.db.failureThreshold: got 1001, expected an integer number from 1 to 1000'],
+    [{ name: 'db', check, successThreshold: 0 }, 'checks.db.successThreshold: got 0, expected'],
+    [{ name: 'db', check, componentType: '' }, "checks.db.componentType: got '', expected a non-empty string"],
+    [{ name: 'db', check, measurement: 'response:time' }, "checks.db.measurement: got 'response:time', expected a non-empty string without \":\" or white space"],
+    [{ name: 'db', check, measurement: 3 }, 'checks.db.measurement: got 3, expected'],
+    [{ name: 'db', check, dispose: 'x' }, "checks.db.dispose: got 'x', expected a function"]
   ]
   for (const [spec, message] of cases) {
-    t.throws(() => app.health.addCheck(spec as HealthCheckSpec), {
-      name: 'FastifyError',
-      code: 'HL_HEALTH_INVALID_OPTION',
-      message: `Invalid @highload/health option: ${message}`
-    }, JSON.stringify(spec))
+    const error = thrown(() => app.health.addCheck(spec as HealthCheckSpec))
+    t.match(error, { name: 'FastifyError', code: 'HL_HEALTH_INVALID_OPTION', statusCode: 500 }, JSON.stringify(spec))
+    t.equal(error?.message.slice(0, PREFIX.length + message.length), PREFIX + message)
   }
   t.doesNotThrow(() => app.health.addCheck({ name: 'ok.name_1-a', check, groups: ['liveness', 'readiness', 'startup'], ttlMs: 100 }))
+})
+
+// Before the options kit a misspelled field was dropped: `timeoutMS: 100` ran with the default timeout.
+t.test('unknown check spec fields are refused, with a did-you-mean hint', async (t) => {
+  const { app } = await build(t)
+  const check = (): void => {}
+  t.throws(() => app.health.addCheck({ name: 'db', check, timeoutMS: 100 } as HealthCheckSpec), {
+    code: 'HL_HEALTH_INVALID_OPTION',
+    message: `${PREFIX}checks.db.timeoutMS: got 100, expected one of the known options; did you mean \`timeoutMs\`?`
+  })
+  t.throws(() => app.health.addCheck({ name: 'db', check, critcal: true } as HealthCheckSpec), {
+    message: `${PREFIX}checks.db.critcal: got true, expected one of the known options; did you mean \`critical\`?`
+  })
+  t.equal(app.health.status().checks['db:responseTime'], undefined, 'nothing was registered')
 })
 
 t.test('staleAfterMs defaults to 3 × the period plus timeoutMs and is capped', async (t) => {
@@ -106,7 +155,8 @@ t.test('staleAfterMs defaults to 3 × the period plus timeoutMs and is capped', 
   // a period so long that 3 × it overflows the timer range still gets a usable bound
   t.doesNotThrow(() => app.health.addCheck({ name: 'rare', intervalMs: 2_000_000_000, timeoutMs: 100, check: () => {} }))
   t.throws(() => app.health.addCheck({ name: 'rarer', intervalMs: 2_000_000_000, timeoutMs: 147_483_647, check: () => {} }), {
-    code: 'HL_HEALTH_INVALID_OPTION'
+    code: 'HL_HEALTH_INVALID_OPTION',
+    message: `${PREFIX}checks.rarer.staleAfterMs: got 2147483647, expected more than one jittered interval plus timeoutMs (2147483647)`
   }, 'when even the cap is not above one interval plus the timeout')
 })
 

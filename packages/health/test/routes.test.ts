@@ -2,12 +2,13 @@ import t from 'tap'
 import Fastify from 'fastify'
 import type { RouteOptions } from 'fastify'
 import health from '../src/index.js'
-import { build, clock } from './helpers.js'
+import { fakeClock, logCollector } from '@highload/testing'
+import { build } from './helpers.js'
 
 const failing = (message: string) => () => { throw new Error(message) }
 
 t.test('?verbose lists every gate and check; ?verbose=false and =0 do not', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const { app } = await build(t)
   app.health.addCheck({ name: 'db', critical: true, check: () => {} })
   await app.ready()
@@ -23,7 +24,7 @@ t.test('?verbose lists every gate and check; ?verbose=false and =0 do not', asyn
 })
 
 t.test('?exclude leaves checks out (repeatable or comma separated), never gates', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const { app } = await build(t)
   app.health.addCheck({ name: 'db', critical: true, check: failing('down') })
   app.health.addCheck({ name: 'redis', critical: true, check: failing('down') })
@@ -45,7 +46,7 @@ t.test('?exclude leaves checks out (repeatable or comma separated), never gates'
 })
 
 t.test('per-check routes report one gate or check', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   const { app } = await build(t, { exposeDetails: 'always' })
   app.health.addCheck({ name: 'db', critical: true, check: () => {} })
   app.health.addCheck({ name: 'cache', check: failing('ECONNREFUSED 10.1.2.3:6379') })
@@ -86,7 +87,7 @@ t.test('exposeDetails: never withholds, always shows redacted reasons, a functio
   ]
   for (const c of cases) {
     await t.test(c.name, async (t) => {
-      const time = clock(t)
+      const time = fakeClock(t)
       const { app, logs } = await build(t, { exposeDetails: c.expose })
       const error = new Error(secret, { cause: new Error('inner cause') })
       app.health.addCheck({ name: 'db', critical: true, check: () => { throw error } })
@@ -124,7 +125,7 @@ t.test('exposeDetails: never withholds, always shows redacted reasons, a functio
 })
 
 t.test('/health follows the IETF health+json draft', async (t) => {
-  const time = clock(t)
+  const time = fakeClock(t)
   time.setSystemTime(Date.UTC(2026, 10, 22, 12, 0, 0))
   const { app } = await build(t, { version: '1.4.2', releaseId: 'abc123', serviceId: 'orders', description: 'Order API', exposeDetails: 'always' })
   app.health.addCheck({ name: 'db', critical: true, componentType: 'datastore', check: () => ({ details: { totalCount: 3 } }) })
@@ -163,8 +164,8 @@ t.test('a pending critical check is listed in /health notes as pending', async (
 })
 
 t.test('probe routes are quiet, opted out of rate limiting and metrics', async (t) => {
-  const logs: Array<{ msg: string, req?: { url: string } }> = []
-  const app = Fastify({ logger: { level: 'info', stream: { write: (line: string) => { logs.push(JSON.parse(line)) } } } })
+  const logs = logCollector()
+  const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
   t.teardown(() => app.close())
   const routes: RouteOptions[] = []
   app.addHook('onRoute', (route) => { routes.push(route) })
@@ -185,7 +186,7 @@ t.test('probe routes are quiet, opted out of rate limiting and metrics', async (
   await app.inject('/readyz')
   await app.inject('/health')
   await app.inject('/work')
-  const urls = logs.filter((l) => l.msg === 'incoming request').map((l) => l.req?.url)
+  const urls = logs.lines.filter((l) => l.msg === 'incoming request').map((l) => (l.req as { url: string }).url)
   t.same(urls, ['/work'], 'only the application route is logged')
 })
 

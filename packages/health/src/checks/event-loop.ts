@@ -1,6 +1,8 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import { createParser, ms, number, object, text, type RulesOf } from '@highload/options'
 import { HealthCheckFailedError, HealthInvalidOptionError } from '../errors.js'
-import type { HealthCheckOptions, HealthCheckSpec } from '../options.js'
+import { checkName, checkRunRules, measurement } from '../options.js'
+import type { HealthCheckOptions, HealthCheckRunOptions, HealthCheckSpec } from '../options.js'
 
 /** Options of `eventLoopCheck()`. The check is never critical: a busy loop is not a reason to restart. */
 export interface EventLoopCheckOptions extends Omit<HealthCheckOptions, 'critical' | 'dispose'> {
@@ -21,7 +23,26 @@ export interface EventLoopCheckOptions extends Omit<HealthCheckOptions, 'critica
    * @default 10
    */
   resolutionMs?: number
+  /** @default 'system' */
+  componentType?: string
+  /** @default 'utilization' */
+  measurement?: string
 }
+
+/** The options that are the factory's own or have its own defaults (the README's `eventLoopCheck()` table). */
+export const eventLoopOwnRules = {
+  name: checkName('eventloop'),
+  maxDelayMs: ms({ default: 200, above: 0 }),
+  maxUtilization: number({ default: 0.95, above: 0, max: 1 }),
+  resolutionMs: ms({ default: 10, min: 1, integer: true }),
+  componentType: text({ default: 'system' }),
+  measurement: measurement('utilization')
+} satisfies RulesOf<Omit<EventLoopCheckOptions, keyof HealthCheckRunOptions>>
+
+const parseEventLoopOptions = createParser(
+  object({ ...checkRunRules, ...eventLoopOwnRules } satisfies RulesOf<EventLoopCheckOptions>),
+  HealthInvalidOptionError
+)
 
 const round = (value: number): number => Math.round(value * 100) / 100
 
@@ -30,25 +51,13 @@ const round = (value: number): number => Math.round(value * 100) / 100
  * in percent. Warn only: the check is forced non-critical.
  */
 export function eventLoopCheck (options: EventLoopCheckOptions = {}): HealthCheckSpec {
-  const { maxDelayMs = 200, maxUtilization = 0.95, resolutionMs = 10, name = 'eventloop', ...rest } = options
-  if (typeof maxDelayMs !== 'number' || !(maxDelayMs > 0)) {
-    throw new HealthInvalidOptionError(`"eventLoopCheck.maxDelayMs" must be a positive number, got ${String(maxDelayMs)}`)
-  }
-  if (typeof maxUtilization !== 'number' || !(maxUtilization > 0 && maxUtilization <= 1)) {
-    throw new HealthInvalidOptionError(`"eventLoopCheck.maxUtilization" must be a number in (0, 1], got ${String(maxUtilization)}`)
-  }
-  if (!Number.isInteger(resolutionMs) || resolutionMs < 1) {
-    throw new HealthInvalidOptionError(`"eventLoopCheck.resolutionMs" must be a positive integer, got ${String(resolutionMs)}`)
-  }
+  const { maxDelayMs, maxUtilization, resolutionMs, ...rest } = parseEventLoopOptions(options, 'eventLoopCheck')
   // sampling starts on the first run, so a spec that is never added holds no sampler
   let histogram: ReturnType<typeof monitorEventLoopDelay> | null = null
   let since = performance.eventLoopUtilization()
 
   return {
-    componentType: 'system',
-    measurement: 'utilization',
     ...rest,
-    name,
     critical: false,
     check () {
       const now = performance.eventLoopUtilization()

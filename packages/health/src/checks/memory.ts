@@ -1,6 +1,8 @@
 import { getHeapStatistics } from 'node:v8'
+import { createParser, derived, integer, object, text, type RulesOf } from '@highload/options'
 import { HealthCheckFailedError, HealthInvalidOptionError } from '../errors.js'
-import type { HealthCheckOptions, HealthCheckSpec } from '../options.js'
+import { checkName, checkRunRules, measurement } from '../options.js'
+import type { HealthCheckOptions, HealthCheckRunOptions, HealthCheckSpec } from '../options.js'
 
 /** Options of `memoryCheck()`. The check is never critical: memory pressure alone should not pull the pod. */
 export interface MemoryCheckOptions extends Omit<HealthCheckOptions, 'critical' | 'dispose'> {
@@ -16,28 +18,35 @@ export interface MemoryCheckOptions extends Omit<HealthCheckOptions, 'critical' 
    * @default undefined (no limit)
    */
   maxRssBytes?: number
+  /** @default 'system' */
+  componentType?: string
+  /** @default 'utilization' */
+  measurement?: string
 }
 
-function positiveBytes (option: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new HealthInvalidOptionError(`"memoryCheck.${option}" must be a positive integer number of bytes, got ${String(value)}`)
-  }
-  return value
-}
+/** The options that are the factory's own or have its own defaults (the README's `memoryCheck()` table). */
+export const memoryOwnRules = {
+  name: checkName('memory'),
+  maxHeapUsedBytes: integer({ min: 1, default: derived('90% of the heap limit') }),
+  maxRssBytes: integer({ min: 1 }),
+  componentType: text({ default: 'system' }),
+  measurement: measurement('utilization')
+} satisfies RulesOf<Omit<MemoryCheckOptions, keyof HealthCheckRunOptions>>
+
+const parseMemoryOptions = createParser(
+  object({ ...checkRunRules, ...memoryOwnRules } satisfies RulesOf<MemoryCheckOptions>),
+  HealthInvalidOptionError
+)
 
 /** Heap and RSS, reported as `memory:utilization`: heap used as a percentage of V8's heap limit. */
 export function memoryCheck (options: MemoryCheckOptions = {}): HealthCheckSpec {
-  const { maxHeapUsedBytes, maxRssBytes, name = 'memory', ...rest } = options
+  const { maxHeapUsedBytes, maxRssBytes, ...rest } = parseMemoryOptions(options, 'memoryCheck')
   const heapLimitBytes = getHeapStatistics().heap_size_limit
-  const maxHeap = positiveBytes('maxHeapUsedBytes', maxHeapUsedBytes) ?? Math.floor(heapLimitBytes * 0.9)
-  const maxRss = positiveBytes('maxRssBytes', maxRssBytes) ?? Infinity
+  const maxHeap = maxHeapUsedBytes ?? Math.floor(heapLimitBytes * 0.9)
+  const maxRss = maxRssBytes ?? Infinity
 
   return {
-    componentType: 'system',
-    measurement: 'utilization',
     ...rest,
-    name,
     critical: false,
     check () {
       const { heapUsed, heapTotal, rss } = process.memoryUsage()

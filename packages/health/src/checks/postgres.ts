@@ -1,4 +1,6 @@
+import { createParser, object, text, type RulesOf } from '@highload/options'
 import { HealthInvalidOptionError } from '../errors.js'
+import { checkName, checkOptionRules, refuse } from '../options.js'
 import type { HealthCheckOptions, HealthCheckSpec } from '../options.js'
 
 /** The parts of a `pg.Pool` the check uses. */
@@ -18,7 +20,20 @@ export interface PostgresPoolHolder {
 export interface PostgresCheckOptions extends HealthCheckOptions {
   /** @default 'postgres' */
   name?: string
+  /** @default 'datastore' */
+  componentType?: string
 }
+
+/** The options whose defaults are the factory's own (the README's `postgresCheck()` table). */
+export const postgresOwnRules = {
+  name: checkName('postgres'),
+  componentType: text({ default: 'datastore' })
+} satisfies RulesOf<Pick<PostgresCheckOptions, 'name' | 'componentType'>>
+
+const parsePostgresOptions = createParser(
+  object({ ...checkOptionRules, ...postgresOwnRules } satisfies RulesOf<PostgresCheckOptions>),
+  HealthInvalidOptionError
+)
 
 /**
  * A `SELECT 1` check through the pool that reports the pool's `totalCount`, `idleCount` and
@@ -28,13 +43,12 @@ export interface PostgresCheckOptions extends HealthCheckOptions {
 export function postgresCheck (db: PostgresPool | PostgresPoolHolder, options: PostgresCheckOptions = {}): HealthCheckSpec {
   const pool = db !== null && typeof db === 'object' && 'pool' in db ? db.pool : db
   if (typeof pool?.query !== 'function' || typeof pool.totalCount !== 'number') {
-    throw new HealthInvalidOptionError('postgresCheck() needs a pg Pool or an object with a pool (such as app.pg)')
+    refuse('postgresCheck(db)', db, 'a pg Pool or an object with a pool (such as app.pg)')
   }
+  const o = parsePostgresOptions(options, 'postgresCheck')
   let pending: Promise<unknown> | null = null
   return {
-    componentType: 'datastore',
-    ...options,
-    name: options.name ?? 'postgres',
+    ...o,
     async check () {
       // sampled before the check's own query, so the counts show the application's load only
       const details = { totalCount: pool.totalCount, idleCount: pool.idleCount, waitingCount: pool.waitingCount }

@@ -1,4 +1,6 @@
+import { createParser, object, text, type RulesOf } from '@highload/options'
 import { HealthInvalidOptionError } from '../errors.js'
+import { checkName, checkOptionRules, refuse } from '../options.js'
 import type { HealthCheckOptions, HealthCheckSpec } from '../options.js'
 
 /** Any client with a promise-returning `ping()`: an ioredis `Redis` or `Cluster`, `app.redis` from @fastify/redis. */
@@ -10,7 +12,20 @@ export interface RedisPingClient {
 export interface RedisCheckOptions extends HealthCheckOptions {
   /** @default 'redis' */
   name?: string
+  /** @default 'datastore' */
+  componentType?: string
 }
+
+/** The options whose defaults are the factory's own (the README's `redisCheck()` table). */
+export const redisOwnRules = {
+  name: checkName('redis'),
+  componentType: text({ default: 'datastore' })
+} satisfies RulesOf<Pick<RedisCheckOptions, 'name' | 'componentType'>>
+
+const parseRedisOptions = createParser(
+  object({ ...checkOptionRules, ...redisOwnRules } satisfies RulesOf<RedisCheckOptions>),
+  HealthInvalidOptionError
+)
 
 /**
  * A `PING` check. While one PING is outstanding (a paused or unreachable server), later runs wait on
@@ -18,13 +33,12 @@ export interface RedisCheckOptions extends HealthCheckOptions {
  */
 export function redisCheck (client: RedisPingClient, options: RedisCheckOptions = {}): HealthCheckSpec {
   if (typeof client?.ping !== 'function') {
-    throw new HealthInvalidOptionError('redisCheck() needs a client with a ping() method (an ioredis client or app.redis)')
+    refuse('redisCheck(client)', client, 'a client with a ping() method (an ioredis client or app.redis)')
   }
+  const o = parseRedisOptions(options, 'redisCheck')
   let pending: Promise<unknown> | null = null
   return {
-    componentType: 'datastore',
-    ...options,
-    name: options.name ?? 'redis',
+    ...o,
     async check () {
       pending ??= client.ping().finally(() => { pending = null })
       await pending

@@ -5,6 +5,7 @@ import fastifyPostgres from '@fastify/postgres'
 import { Redis, Cluster } from 'ioredis'
 import pg from 'pg'
 import health, {
+  codes,
   eventLoopCheck,
   fastifyHighloadHealth,
   memoryCheck,
@@ -12,7 +13,7 @@ import health, {
   redisCheck,
   TRANSITION_CHANNEL
 } from '../../src/index.js'
-import type { FastifyHealthOptions, HealthApi, HealthCheckEntry, HealthCheckSpec, HealthDocument, HealthTransitionMessage } from '../../src/index.js'
+import type { FastifyHighloadHealthOptions, HighloadHealth, HealthCheckEntry, HealthCheckSpec, HealthDocument, HealthTransitionMessage } from '../../src/index.js'
 
 const app = Fastify()
 
@@ -30,13 +31,13 @@ test('registration and options', () => {
     sendReadyMessage: false
   })).type.not.toRaiseError()
   expect(app.register(health, { exposeDetails: async () => true })).type.not.toRaiseError()
-  expect<FastifyHealthOptions>().type.not.toBeAssignableFrom({ exposeDetails: 'authorized' })
-  expect<FastifyHealthOptions>().type.not.toBeAssignableFrom({ logLevel: 'loud' })
-  expect<FastifyHealthOptions>().type.not.toBeAssignableFrom({ paths: { liveness: true } })
+  expect<FastifyHighloadHealthOptions>().type.not.toBeAssignableFrom({ exposeDetails: 'authorized' })
+  expect<FastifyHighloadHealthOptions>().type.not.toBeAssignableFrom({ logLevel: 'loud' })
+  expect<FastifyHighloadHealthOptions>().type.not.toBeAssignableFrom({ paths: { liveness: true } })
 })
 
 test('the decorator', () => {
-  expect(app.health).type.toBe<HealthApi>()
+  expect(app.health).type.toBe<HighloadHealth>()
   expect(app.health.status()).type.toBe<HealthDocument>()
   expect(app.health.status({ details: true }).checks['db:responseTime']).type.toBe<HealthCheckEntry[] | undefined>()
   expect(app.health.isReady()).type.toBe<boolean>()
@@ -100,4 +101,10 @@ test('transition messages', () => {
   } else {
     expect(message.to).type.toBe<'pass' | 'fail'>()
   }
+})
+
+test('codes', () => {
+  expect(codes.INVALID_OPTION).type.toBe<'HL_HEALTH_INVALID_OPTION'>()
+  expect(codes.STARTUP_TASK_FAILED).type.toBe<'HL_HEALTH_STARTUP_TASK_FAILED'>()
+  expect(codes).type.toBeAssignableTo<{ readonly CHECK_TIMEOUT: string }>()
 })
