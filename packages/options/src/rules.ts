@@ -184,16 +184,25 @@ export function func<F extends (...args: never[]) => unknown> (options?: { doc?:
   }
 }
 
-/** Anything a predicate accepts (class instances, clients, unions the other rules cannot say). */
-export function custom<T> (expected: string, accepts: (value: unknown) => boolean, options?: Common<T>): Rule<T | undefined> {
+/**
+ * Anything a predicate accepts (class instances, clients, unions the other rules cannot say). With
+ * a type guard and a plain default, the value's type is `T`, not `T | undefined`.
+ */
+export function custom<T, const O extends Common<T>> (
+  expected: string, accepts: (value: unknown) => value is T, options: O
+): Rule<Defaulted<T, O>>
+export function custom<T> (expected: string, accepts: (value: unknown) => boolean, options?: Common<T>): Rule<T | undefined>
+export function custom<T, const O extends Common<T>> (
+  expected: string, accepts: (value: unknown) => boolean, options?: O
+): Rule<Defaulted<T, O>> {
   const o: Common<T> = options ?? {}
   return {
     expected,
     documented: documentDefault(o.default, o.doc),
     parse (value: unknown, path: string, fail: Fail) {
-      if (value === undefined) return absent(o)
+      if (value === undefined) return absent(o) as Defaulted<T, O>
       if (!accepts(value)) fail(path, value, expected)
-      return value as T
+      return value as Defaulted<T, O>
     }
   }
 }

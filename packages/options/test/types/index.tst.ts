@@ -1,5 +1,5 @@
 import { expect, test } from 'tstyche'
-import { boolean, derived, integer, list, ms, object, oneOf, optional, orFalse, path, text, type Output, type RulesOf } from '../../src/index.js'
+import { boolean, custom, derived, integer, list, ms, object, oneOf, optional, orFalse, path, text, type Output, type RulesOf } from '../../src/index.js'
 
 interface ExampleOptions {
   /** @default '/metrics' */
@@ -25,7 +25,9 @@ test('rules infer what they return', () => {
     f: list(integer(), { default: [1] }),
     g: orFalse(object({ h: integer({ default: 1 }) })),
     i: optional(text()),
-    j: path({ default: false })
+    j: path({ default: false }),
+    k: custom('a RegExp', (v): v is RegExp => v instanceof RegExp, { default: /x/ }),
+    l: custom<RegExp>('a RegExp', (v) => v instanceof RegExp)
   })
   type Parsed = Output<typeof rule>
   expect<Parsed['a']>().type.toBe<number>()
@@ -37,4 +39,6 @@ test('rules infer what they return', () => {
   expect<Parsed['g']>().type.toBe<{ readonly h: number } | null>()
   expect<Parsed['i']>().type.toBe<string | undefined>()
   expect<Parsed['j']>().type.toBe<string | null>()
+  expect<Parsed['k']>().type.toBe<RegExp>()
+  expect<Parsed['l']>().type.toBe<RegExp | undefined>()
 })
