@@ -1,43 +1,8 @@
 import autocannon from 'autocannon'
 import { startInstance, type Instance } from './instances.js'
+import { parseZeroDowntimeOptions, type ZeroDowntimeOptions } from './options.js'
 import { ReadinessProxy } from './proxy.js'
 import { countResets, mergeCounts } from './tally.js'
-
-export { ReadinessProxy } from './proxy.js'
-export type { ReadinessProxyOptions, Upstream, UpstreamStats } from './proxy.js'
-export { freePort } from './instances.js'
-
-export interface ZeroDowntimeOptions {
-  /**
-   * The server to test: a script run as `node [...execArgv] entry`. It must listen on the
-   * `PORT` and `HOST` environment variables and answer `readinessPath` with 200 when ready.
-   */
-  entry: string | URL
-  /** Node flags for the instances (e.g. a TypeScript loader). @default [] */
-  execArgv?: string[]
-  /** Extra environment for the instances. @default {} */
-  env?: Record<string, string>
-  /** The path the load hits. @default '/' */
-  path?: string
-  /** @default '/readyz' */
-  readinessPath?: string
-  /** autocannon connections (kept alive) to the proxy. @default 10 */
-  connections?: number
-  /** How long the load runs. @default 4000 */
-  durationMs?: number
-  /** When, after the load starts, instance A gets the signal. @default 1000 */
-  signalAtMs?: number
-  /** @default 'SIGTERM' */
-  signal?: NodeJS.Signals
-  /** Readiness poll interval of the proxy. @default 200 */
-  pollIntervalMs?: number
-  /** How long the proxy keeps routing to an instance after its readiness fails (endpoint propagation). @default 500 */
-  propagationDelayMs?: number
-  /** The stopped instance must exit within this many ms of the signal. @default 30000 */
-  budgetMs?: number
-  /** How long an instance may take to become ready. @default 20000 */
-  startTimeoutMs?: number
-}
 
 export interface ZeroDowntimeReport {
   /** Requests completed by autocannon through the proxy. */
@@ -76,39 +41,41 @@ async function stop (instance: Instance, timeoutMs: number): Promise<void> {
 
 /**
  * Zero-downtime check: two instances of `entry` behind a readiness-aware proxy, constant
- * keep-alive load through it, `signal` to instance A mid-load. Needs `autocannon` installed.
+ * keep-alive load through it, `signal` to instance A mid-load. Throws
+ * `HL_ZERO_DOWNTIME_INVALID_OPTION` for a bad option and `HL_ZERO_DOWNTIME_NOT_READY` when an
+ * instance does not start; everything else the run sees is in the report.
  */
 export async function runZeroDowntime (options: ZeroDowntimeOptions): Promise<ZeroDowntimeReport> {
+  const o = parseZeroDowntimeOptions(options)
   const host = '127.0.0.1'
-  const readinessPath = options.readinessPath ?? '/readyz'
-  const budgetMs = options.budgetMs ?? 30_000
+  const { readinessPath, budgetMs } = o
   const common = {
-    entry: options.entry,
-    execArgv: options.execArgv ?? [],
-    env: options.env ?? {},
+    entry: o.entry,
+    execArgv: [...o.execArgv],
+    env: o.env,
     host,
     readinessPath,
-    startTimeoutMs: options.startTimeoutMs ?? 20_000
+    startTimeoutMs: o.startTimeoutMs
   }
   const [a, b] = await Promise.all([startInstance({ ...common, name: 'A' }), startInstance({ ...common, name: 'B' })])
   const proxy = new ReadinessProxy({
     upstreams: [{ name: 'A', host, port: a.port }, { name: 'B', host, port: b.port }],
     readinessPath,
-    pollIntervalMs: options.pollIntervalMs,
-    propagationDelayMs: options.propagationDelayMs,
+    pollIntervalMs: o.pollIntervalMs,
+    propagationDelayMs: o.propagationDelayMs,
     host
   })
   try {
     const port = await proxy.listen()
     const load = autocannon({
-      url: `http://${host}:${port}${options.path ?? '/'}`,
-      connections: options.connections ?? 10,
-      duration: (options.durationMs ?? 4000) / 1000
+      url: `http://${host}:${port}${o.path}`,
+      connections: o.connections,
+      duration: o.durationMs / 1000
     })
-    await new Promise((resolve) => setTimeout(resolve, options.signalAtMs ?? 1000))
+    await new Promise((resolve) => setTimeout(resolve, o.signalAtMs))
     proxy.markSignal('A')
     const signalledAt = performance.now()
-    a.child.kill(options.signal ?? 'SIGTERM')
+    a.child.kill(o.signal)
     const result = await load
     const exit = await Promise.race([
       a.exited,

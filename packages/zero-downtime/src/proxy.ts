@@ -1,5 +1,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { ZeroDowntimeUnknownUpstreamError } from './errors.js'
+import { parseReadinessProxyOptions, type ReadinessProxyOptions, type Upstream } from './options.js'
 
 // Hop-by-hop headers are per connection: never forwarded by a proxy (RFC 9110, 7.6.1).
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer'])
@@ -8,12 +10,6 @@ function endToEnd (headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders 
   const out: http.OutgoingHttpHeaders = {}
   for (const [name, value] of Object.entries(headers)) if (!HOP_BY_HOP.has(name)) out[name] = value
   return out
-}
-
-export interface Upstream {
-  name: string
-  host: string
-  port: number
 }
 
 export interface UpstreamStats {
@@ -25,18 +21,6 @@ export interface UpstreamStats {
   connectionCloseAfterSignal: number
   /** Failed upstream exchanges by error code (ECONNRESET, ECONNREFUSED, EPIPE, ...). */
   errors: Record<string, number>
-}
-
-export interface ReadinessProxyOptions {
-  upstreams: Upstream[]
-  /** @default '/readyz' */
-  readinessPath?: string
-  /** How often each upstream's readiness is polled. @default 200 */
-  pollIntervalMs?: number
-  /** How long routing keeps using an upstream after its readiness fails, like kube-proxy's endpoint propagation. @default 500 */
-  propagationDelayMs?: number
-  /** @default '127.0.0.1' */
-  host?: string
 }
 
 interface State extends Upstream {
@@ -66,8 +50,10 @@ export class ReadinessProxy {
   /** Requests answered 503 because no upstream was routable. */
   noUpstream = 0
 
+  /** Validates `options` (`HL_ZERO_DOWNTIME_INVALID_OPTION`); nothing runs until `listen()`. */
   constructor (options: ReadinessProxyOptions) {
-    this.#states = options.upstreams.map((u) => ({
+    const o = parseReadinessProxyOptions(options)
+    this.#states = o.upstreams.map((u) => ({
       ...u,
       routable: false,
       ready: false,
@@ -75,10 +61,10 @@ export class ReadinessProxy {
       signalled: false,
       stats: { served: 0, servedAfterSignal: 0, connectionCloseAfterSignal: 0, errors: {} }
     }))
-    this.#readinessPath = options.readinessPath ?? '/readyz'
-    this.#pollIntervalMs = options.pollIntervalMs ?? 200
-    this.#propagationDelayMs = options.propagationDelayMs ?? 500
-    this.#host = options.host ?? '127.0.0.1'
+    this.#readinessPath = o.readinessPath
+    this.#pollIntervalMs = o.pollIntervalMs
+    this.#propagationDelayMs = o.propagationDelayMs
+    this.#host = o.host
     this.#server = http.createServer((req, res) => this.#forward(req, res))
   }
 
@@ -90,10 +76,12 @@ export class ReadinessProxy {
     return (this.#server.address() as AddressInfo).port
   }
 
+  /** What the proxy counted for one upstream (`HL_ZERO_DOWNTIME_UNKNOWN_UPSTREAM` for a name it was not given). */
   stats (name: string): UpstreamStats {
     return this.#state(name).stats
   }
 
+  /** Whether the proxy routes to this upstream now. */
   routable (name: string): boolean {
     return this.#state(name).routable
   }
@@ -188,7 +176,7 @@ export class ReadinessProxy {
 
   #state (name: string): State {
     const s = this.#states.find((x) => x.name === name)
-    if (s === undefined) throw new Error(`unknown upstream ${name}`)
+    if (s === undefined) throw new ZeroDowntimeUnknownUpstreamError(name, this.#states.map((x) => x.name).join(', '))
     return s
   }
 }

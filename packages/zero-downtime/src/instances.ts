@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import http from 'node:http'
 import net from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { ZeroDowntimeNotReadyError } from './errors.js'
 
 export interface InstanceOptions {
   name: string
@@ -67,7 +68,7 @@ export async function startInstance (o: InstanceOptions): Promise<Instance> {
   while (!(await ready(o.host, port, o.readinessPath))) {
     if (child.exitCode !== null || performance.now() > deadline) {
       child.kill('SIGKILL')
-      throw new Error(`instance ${o.name} did not become ready on ${o.host}:${port}${o.readinessPath}; output:\n${output}`)
+      throw new ZeroDowntimeNotReadyError(o.name, `${o.host}:${port}${o.readinessPath}`, output)
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }

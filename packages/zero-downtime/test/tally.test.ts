@@ -1,5 +1,5 @@
 import t from 'tap'
-import { countResets, mergeCounts } from '../src/zero-downtime-kit/tally.js'
+import { countResets, mergeCounts } from '../src/tally.js'
 
 // The kit's live runs see whatever errors the race produces; the tallying itself is checked here
 // so its result never depends on timing.
