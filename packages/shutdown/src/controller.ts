@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { CloseHookTracker } from './close-hooks.js'
 import type { ConnectionTracker } from './connections.js'
 import { activeHandles, describeInFlight } from './diagnostics.js'
-import { CleanupTimeoutError, HardDeadlineError, HookFailedError, ShuttingDownError } from './errors.js'
+import { ShutdownCleanupTimeoutError, ShutdownClosingError, ShutdownHardDeadlineError, ShutdownHookFailedError } from './errors.js'
 import { publishPhase, type ShutdownPhase } from './events.js'
 import { logDrained } from './log-drain.js'
 import type { ShutdownBudget, ShutdownParams } from './options.js'
@@ -205,7 +205,7 @@ export class ShutdownController {
     }
     this.#setPhase('closing')
     this.#log().info({ servedDuringDrain: this.#served, inFlight: this.#inFlight.size }, 'shutdown: closing the listener, draining in-flight requests')
-    this.#abort.abort(new ShuttingDownError())
+    this.#abort.abort(new ShutdownClosingError())
 
     // Node closes idle sockets once when the listener closes; sockets that go idle later
     // would hold close() for keepAliveTimeout (72 s in Fastify), so reap them repeatedly.
@@ -239,18 +239,18 @@ export class ShutdownController {
     if (this.#cleanupExpired === undefined) {
       // A plain fastify.close(): we do not own the exit, only report a stuck hook.
       if (hooks.length > 0) {
-        this.#log().error({ err: new CleanupTimeoutError(this.#budget.cleanupMs, hooks.join('; ')), hooks }, 'shutdown: cleanup budget used up')
+        this.#log().error({ err: new ShutdownCleanupTimeoutError(this.#budget.cleanupMs, hooks.join('; ')), hooks }, 'shutdown: cleanup budget used up')
       }
       return
     }
     const names = hooks.length > 0 ? hooks.join('; ') : 'an onClose hook registered before @highload/shutdown'
-    this.#log().error({ err: new CleanupTimeoutError(this.#budget.cleanupMs, names), hooks, ...this.#diagnostics() },
+    this.#log().error({ err: new ShutdownCleanupTimeoutError(this.#budget.cleanupMs, names), hooks, ...this.#diagnostics() },
       `shutdown: cleanup budget of ${this.#budget.cleanupMs} ms used up, still running: ${names}`)
     this.#cleanupExpired.resolve()
   }
 
   #onHardDeadline (): void {
-    const err = new HardDeadlineError(this.#budget.hardDeadlineMs, this.#phase)
+    const err = new ShutdownHardDeadlineError(this.#budget.hardDeadlineMs, this.#phase)
     this.#log().fatal({ err, ...this.#diagnostics() }, `shutdown: hard deadline of ${this.#budget.hardDeadlineMs} ms reached, exiting with code 1`)
     this.#finish(this.#report(1))
   }
@@ -288,7 +288,7 @@ export class ShutdownController {
 
   #safely (label: string, fn: () => unknown): void {
     new Promise((resolve) => { resolve(fn()) }).catch((cause: unknown) => {
-      this.#log().error({ err: new HookFailedError(label, { cause }) }, `shutdown: ${label} failed`)
+      this.#log().error({ err: new ShutdownHookFailedError(label, { cause }) }, `shutdown: ${label} failed`)
     })
   }
 

@@ -1,29 +1,31 @@
+import { show } from '@highload/options'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { CloseHookTracker } from './close-hooks.js'
 import { ConnectionTracker } from './connections.js'
 import { ShutdownController, type ShutdownHook, type ShutdownReport } from './controller.js'
-import { BudgetExceededError, InvalidOptionError } from './errors.js'
+import { ShutdownBudgetExceededError, ShutdownInvalidOptionError } from './errors.js'
 import type { ShutdownPhase } from './events.js'
-import { describeBudget, normalizeOptions, type ShutdownBudget, type ShutdownOptions, type ShutdownParams } from './options.js'
+import { describeBudget, normalizeOptions, type FastifyHighloadShutdownOptions, type ShutdownBudget, type ShutdownParams } from './options.js'
 import { installProcessHandlers } from './process.js'
 
 export type { ShutdownHook, ShutdownReport } from './controller.js'
 export type { ShutdownPhase, ShutdownPhaseEvent } from './events.js'
 export { PHASE_CHANNEL } from './events.js'
-export type { CrashEvent, ShutdownBudget, ShutdownOptions, ShutdownSignal } from './options.js'
+export type { CrashEvent, FastifyHighloadShutdownOptions, ShutdownBudget, ShutdownSignal } from './options.js'
 export { GRACE_PERIOD_ENV } from './options.js'
 export {
-  BudgetExceededError,
-  CleanupTimeoutError,
-  HardDeadlineError,
-  HookFailedError,
-  InvalidOptionError,
-  ShuttingDownError
+  codes,
+  ShutdownBudgetExceededError,
+  ShutdownCleanupTimeoutError,
+  ShutdownClosingError,
+  ShutdownHardDeadlineError,
+  ShutdownHookFailedError,
+  ShutdownInvalidOptionError
 } from './errors.js'
 
 /** The `fastify.shutdown` decorator. */
-export interface FastifyShutdown {
+export interface HighloadShutdown {
   /** `'running'`, then `'draining'` (readiness off, still serving), `'closing'` (listener closed, requests and onClose hooks finishing), `'closed'`. */
   readonly phase: ShutdownPhase
   /** Aborts (reason: `HL_SHUTDOWN_CLOSING`) when the listener closes: end SSE streams, long polls and other long work with it. */
@@ -41,7 +43,7 @@ export interface FastifyShutdown {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    shutdown: FastifyShutdown
+    shutdown: HighloadShutdown
   }
 }
 
@@ -50,7 +52,7 @@ function logBudget (fastify: FastifyInstance, params: ShutdownParams): void {
   const line = `shutdown budget: ${describeBudget(budget)}`
   const fields = { budget, sources: params.sources, kubernetes: params.kubernetes }
   if (!budget.fits) {
-    if (params.strict) throw new BudgetExceededError(describeBudget(budget))
+    if (params.strict) throw new ShutdownBudgetExceededError(describeBudget(budget))
     fastify.log.warn(fields, `${line}; the platform will SIGKILL before the sequence can finish: raise the grace period or lower a phase`)
   } else {
     fastify.log.info(fields, line)
@@ -63,7 +65,7 @@ function logBudget (fastify: FastifyInstance, params: ShutdownParams): void {
   }
 }
 
-const plugin: FastifyPluginAsync<ShutdownOptions> = async function highloadShutdown (fastify, opts) {
+const plugin: FastifyPluginAsync<FastifyHighloadShutdownOptions> = async function highloadShutdown (fastify, opts) {
   const params = normalizeOptions(opts)
   logBudget(fastify, params)
 
@@ -103,13 +105,13 @@ const plugin: FastifyPluginAsync<ShutdownOptions> = async function highloadShutd
     done()
   })
 
-  const api: FastifyShutdown = Object.freeze({
+  const api: HighloadShutdown = Object.freeze({
     get phase () { return controller.phase },
     get signal () { return controller.signal },
     budget: params.budget,
     start: (reason = 'start()') => controller.start(reason),
     onShutdown: (hook: ShutdownHook) => {
-      if (typeof hook !== 'function') throw new InvalidOptionError('onShutdown(hook)', String(hook), 'a function')
+      if (typeof hook !== 'function') throw new ShutdownInvalidOptionError('onShutdown(hook)', show(hook), 'a function')
       controller.addHook(hook)
     }
   })

@@ -1,4 +1,8 @@
-import { InvalidOptionError } from './errors.js'
+import {
+  boolean, createParser, derived, func, list, ms, object, oneOf,
+  type Fail, type Parsed, type Rule, type RulesOf
+} from '@highload/options'
+import { ShutdownInvalidOptionError } from './errors.js'
 
 /** Signals the plugin may handle. Fatal signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL) and SIGUSR1 (the debugger) are refused. */
 export type ShutdownSignal = 'SIGTERM' | 'SIGINT' | 'SIGHUP' | 'SIGQUIT' | 'SIGUSR2' | 'SIGBREAK'
@@ -6,12 +10,13 @@ export type ShutdownSignal = 'SIGTERM' | 'SIGINT' | 'SIGHUP' | 'SIGQUIT' | 'SIGU
 /** Process error events that take the short crash path (exit 1). */
 export type CrashEvent = 'uncaughtException' | 'unhandledRejection'
 
-export interface ShutdownOptions {
+export interface FastifyHighloadShutdownOptions {
   /**
    * The platform's grace period: the time between the stop signal and SIGKILL
    * (Kubernetes `terminationGracePeriodSeconds` x 1000, minus any preStop time).
-   * Read from `SHUTDOWN_GRACE_PERIOD_MS` when the option is not given.
-   * @default Number(process.env.SHUTDOWN_GRACE_PERIOD_MS) || 30000
+   * Read from `SHUTDOWN_GRACE_PERIOD_MS` when the option is not given. Whole milliseconds,
+   * from 1 to 2^31-1 (Node's timer limit), like every duration below (which may be 0).
+   * @default SHUTDOWN_GRACE_PERIOD_MS env, else 30000
    */
   gracePeriodMs?: number
   /**
@@ -40,12 +45,13 @@ export interface ShutdownOptions {
   safetyMarginMs?: number
   /**
    * How often idle keep-alive sockets are closed while requests drain (works around
-   * Fastify's one-shot idle close, fastify/fastify#7044).
+   * Fastify's one-shot idle close, fastify/fastify#7044). At least 10.
    * @default 250
    */
   reapIntervalMs?: number
   /**
-   * Signals that start the graceful sequence. `[]` installs no signal listener.
+   * Signals that start the graceful sequence. `[]` installs no signal listener. A signal listed
+   * twice is handled once.
    * @default ['SIGTERM', 'SIGINT']
    */
   signals?: ShutdownSignal[]
@@ -101,40 +107,31 @@ export interface ShutdownParams {
 export const GRACE_PERIOD_ENV = 'SHUTDOWN_GRACE_PERIOD_MS'
 const DEFAULT_GRACE_PERIOD_MS = 30_000
 const KUBERNETES_DRAIN_DELAY_MS = 5_000
-const DEFAULT_CLEANUP_MS = 5_000
-const DEFAULT_SAFETY_MARGIN_MS = 2_000
 const MIN_REQUEST_DRAIN_MS = 1_000
 const CRASH_REQUEST_DRAIN_MS = 3_000
 const CRASH_CLEANUP_MS = 2_000
 
-const SIGNALS: readonly string[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGBREAK']
-const CRASH_EVENTS: readonly string[] = ['uncaughtException', 'unhandledRejection']
-const KNOWN = new Set([
-  'gracePeriodMs', 'drainDelayMs', 'requestDrainMs', 'cleanupMs', 'safetyMarginMs',
-  'reapIntervalMs', 'signals', 'crashEvents', 'strict', 'exit'
-])
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGBREAK'] as const satisfies readonly ShutdownSignal[]
+const CRASH_EVENTS = ['uncaughtException', 'unhandledRejection'] as const satisfies readonly CrashEvent[]
 
-function show (value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value)
-}
+/**
+ * The rules of the options: what each accepts and its default. Durations are whole milliseconds,
+ * capped at 2^31-1 (Node's timer limit). The derived defaults are computed in `toParams`.
+ */
+export const shutdownRules = {
+  gracePeriodMs: ms({ integer: true, min: 1, default: derived(`${GRACE_PERIOD_ENV} env, else ${DEFAULT_GRACE_PERIOD_MS}`) }),
+  drainDelayMs: ms({ integer: true, default: derived(`${KUBERNETES_DRAIN_DELAY_MS} when KUBERNETES_SERVICE_HOST is set, else 0`) }),
+  requestDrainMs: ms({ integer: true, default: derived(`max(${MIN_REQUEST_DRAIN_MS}, gracePeriodMs - drainDelayMs - cleanupMs - safetyMarginMs)`) }),
+  cleanupMs: ms({ integer: true, default: 5000 }),
+  safetyMarginMs: ms({ integer: true, default: 2000 }),
+  reapIntervalMs: ms({ integer: true, min: 10, default: 250 }),
+  signals: list(oneOf(SIGNALS), { default: ['SIGTERM', 'SIGINT'] }),
+  crashEvents: list(oneOf(CRASH_EVENTS), { default: ['uncaughtException', 'unhandledRejection'] }),
+  strict: boolean({ default: false }),
+  exit: func<(code: number) => void>({ doc: 'process.exit' })
+} satisfies RulesOf<FastifyHighloadShutdownOptions>
 
-function duration (name: string, value: unknown, min = 0): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new InvalidOptionError(name, show(value), `an integer number of milliseconds >= ${min}`)
-  }
-  return value
-}
-
-function list<T extends string> (name: string, value: unknown, allowed: readonly string[], fallback: T[]): T[] {
-  if (value === undefined) return fallback
-  if (!Array.isArray(value)) throw new InvalidOptionError(name, show(value), `an array of ${allowed.join(', ')}`)
-  for (const item of value) {
-    if (!allowed.includes(item)) {
-      throw new InvalidOptionError(`${name}[]`, show(item), `one of ${allowed.join(', ')} (fatal signals and SIGUSR1 are never handled)`)
-    }
-  }
-  return [...new Set(value as T[])]
-}
+type Validated = Parsed<typeof shutdownRules>
 
 function makeBudget (gracePeriodMs: number, drainDelayMs: number, requestDrainMs: number, cleanupMs: number, safetyMarginMs: number): ShutdownBudget {
   const totalMs = drainDelayMs + requestDrainMs + cleanupMs + safetyMarginMs
@@ -150,43 +147,23 @@ function makeBudget (gracePeriodMs: number, drainDelayMs: number, requestDrainMs
   })
 }
 
-/** Validates the options once, at registration, into frozen params. */
-export function normalizeOptions (opts: ShutdownOptions = {}, env: NodeJS.ProcessEnv = process.env): ShutdownParams {
-  if (typeof opts !== 'object' || opts === null) throw new InvalidOptionError('options', show(opts), 'an object')
-  for (const key of Object.keys(opts)) {
-    if (!KNOWN.has(key)) throw new InvalidOptionError(key, 'an unknown option', [...KNOWN].join(', '))
-  }
+/** The grace period: the option, else the environment variable (validated by the same rule), else 30 s. */
+function gracePeriod (o: Validated, env: NodeJS.ProcessEnv, fail: Fail): { gracePeriodMs: number, source: 'option' | 'env' | 'default' } {
+  if (o.gracePeriodMs !== undefined) return { gracePeriodMs: o.gracePeriodMs, source: 'option' }
+  const raw = env[GRACE_PERIOD_ENV]
+  if (raw === undefined || raw === '') return { gracePeriodMs: DEFAULT_GRACE_PERIOD_MS, source: 'default' }
+  const value = /^\d+$/.test(raw) ? Number(raw) : raw
+  const gracePeriodMs = shutdownRules.gracePeriodMs.parse(value, `gracePeriodMs (from ${GRACE_PERIOD_ENV})`, fail) as number
+  return { gracePeriodMs, source: 'env' }
+}
 
+/** The object rule's refine: derived defaults, the budget and the crash budget. */
+function toParams (o: Validated, env: NodeJS.ProcessEnv, fail: Fail): ShutdownParams {
   const kubernetes = typeof env.KUBERNETES_SERVICE_HOST === 'string' && env.KUBERNETES_SERVICE_HOST !== ''
-  const pm2 = env.pm_id !== undefined
-
-  let graceSource: 'option' | 'env' | 'default' = 'default'
-  let gracePeriodMs = DEFAULT_GRACE_PERIOD_MS
-  if (opts.gracePeriodMs !== undefined) {
-    gracePeriodMs = duration('gracePeriodMs', opts.gracePeriodMs, 1)
-    graceSource = 'option'
-  } else if (env[GRACE_PERIOD_ENV] !== undefined && env[GRACE_PERIOD_ENV] !== '') {
-    const raw = env[GRACE_PERIOD_ENV]
-    gracePeriodMs = duration(`gracePeriodMs (from ${GRACE_PERIOD_ENV})`, /^\d+$/.test(raw) ? Number(raw) : raw, 1)
-    graceSource = 'env'
-  }
-
-  const drainDelayMs = opts.drainDelayMs === undefined
-    ? (kubernetes ? KUBERNETES_DRAIN_DELAY_MS : 0)
-    : duration('drainDelayMs', opts.drainDelayMs)
-  const cleanupMs = opts.cleanupMs === undefined ? DEFAULT_CLEANUP_MS : duration('cleanupMs', opts.cleanupMs)
-  const safetyMarginMs = opts.safetyMarginMs === undefined ? DEFAULT_SAFETY_MARGIN_MS : duration('safetyMarginMs', opts.safetyMarginMs)
-  const requestDrainMs = opts.requestDrainMs === undefined
-    ? Math.max(MIN_REQUEST_DRAIN_MS, gracePeriodMs - drainDelayMs - cleanupMs - safetyMarginMs)
-    : duration('requestDrainMs', opts.requestDrainMs)
-  const reapIntervalMs = opts.reapIntervalMs === undefined ? 250 : duration('reapIntervalMs', opts.reapIntervalMs, 10)
-
-  if (opts.strict !== undefined && typeof opts.strict !== 'boolean') {
-    throw new InvalidOptionError('strict', show(opts.strict), 'a boolean')
-  }
-  if (opts.exit !== undefined && typeof opts.exit !== 'function') {
-    throw new InvalidOptionError('exit', show(opts.exit), 'a function (code: number) => void')
-  }
+  const { gracePeriodMs, source } = gracePeriod(o, env, fail)
+  const drainDelayMs = o.drainDelayMs ?? (kubernetes ? KUBERNETES_DRAIN_DELAY_MS : 0)
+  const { cleanupMs, safetyMarginMs } = o
+  const requestDrainMs = o.requestDrainMs ?? Math.max(MIN_REQUEST_DRAIN_MS, gracePeriodMs - drainDelayMs - cleanupMs - safetyMarginMs)
 
   const budget = makeBudget(gracePeriodMs, drainDelayMs, requestDrainMs, cleanupMs, safetyMarginMs)
   const crashRequest = Math.min(requestDrainMs, CRASH_REQUEST_DRAIN_MS)
@@ -196,22 +173,33 @@ export function normalizeOptions (opts: ShutdownOptions = {}, env: NodeJS.Proces
     0, crashRequest, crashCleanup, safetyMarginMs
   )
 
-  return Object.freeze({
+  return {
     budget,
     crashBudget,
-    reapIntervalMs,
-    signals: Object.freeze(list<ShutdownSignal>('signals', opts.signals, SIGNALS, ['SIGTERM', 'SIGINT'])),
-    crashEvents: Object.freeze(list<CrashEvent>('crashEvents', opts.crashEvents, CRASH_EVENTS, ['uncaughtException', 'unhandledRejection'])),
-    strict: opts.strict ?? false,
-    exit: opts.exit ?? ((code: number) => process.exit(code)),
+    reapIntervalMs: o.reapIntervalMs,
+    // A signal or event listed twice is handled once.
+    signals: Object.freeze([...new Set(o.signals)]),
+    crashEvents: Object.freeze([...new Set(o.crashEvents)]),
+    strict: o.strict,
+    exit: o.exit ?? ((code: number) => process.exit(code)),
     kubernetes,
-    pm2,
+    pm2: env.pm_id !== undefined,
     sources: Object.freeze({
-      gracePeriodMs: graceSource,
-      drainDelayMs: opts.drainDelayMs === undefined ? 'default' : 'option',
-      requestDrainMs: opts.requestDrainMs === undefined ? 'derived' : 'option'
+      gracePeriodMs: source,
+      drainDelayMs: o.drainDelayMs === undefined ? 'default' : 'option',
+      requestDrainMs: o.requestDrainMs === undefined ? 'derived' : 'option'
     })
-  })
+  }
+}
+
+/** The options rule for one environment (the derived defaults read it). */
+export function shutdownOptionsRule (env: NodeJS.ProcessEnv): Rule<ShutdownParams> {
+  return object(shutdownRules, { refine: (o, fail) => toParams(o, env, fail) })
+}
+
+/** Validates the options once, at registration, into frozen params. */
+export function normalizeOptions (opts?: FastifyHighloadShutdownOptions, env: NodeJS.ProcessEnv = process.env): ShutdownParams {
+  return createParser(shutdownOptionsRule(env), ShutdownInvalidOptionError)(opts)
 }
 
 /** The "shutdown budget: ..." line logged at registration. */

@@ -4,11 +4,11 @@ import diagnostics from 'node:diagnostics_channel'
 import http from 'node:http'
 import http2 from 'node:http2'
 import type { AddressInfo } from 'node:net'
+import { deferred, logCollector } from '@highload/testing'
 import Fastify from 'fastify'
 import t from 'tap'
 import type { Test } from 'tap'
 import shutdown, { PHASE_CHANNEL, type ShutdownPhaseEvent } from '../src/index.js'
-import { logCollector } from './helpers.js'
 
 const inProcess = { signals: [], crashEvents: [], exit: () => {} }
 
@@ -25,13 +25,17 @@ t.test('connections still open at the request-drain deadline are destroyed and c
   const logs = logCollector()
   const app = Fastify({ logger: { level: 'warn', stream: logs.stream } })
   app.register(shutdown, { ...inProcess, requestDrainMs: 300 })
-  app.get('/hang', () => new Promise(() => {}))
+  const arrived = deferred()
+  app.get('/hang', () => {
+    arrived.resolve()
+    return new Promise(() => {})
+  })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
   const failed = new Promise<Error>((resolve) => {
     http.get({ host: '127.0.0.1', port, path: '/hang', agent: false }).on('error', resolve)
   })
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  await arrived.promise
   const started = performance.now()
   await app.close()
   t.ok(performance.now() - started < 10_000, 'close() did not wait for the hanging handler')
@@ -47,8 +51,10 @@ t.test('sockets that go idle after close() started are reaped, so close() does n
   app.register(shutdown, { ...inProcess, reapIntervalMs: 50 })
   // A hijacked reply skips onSend, so it gets no Connection: close: the socket stays open
   // and idle after the response, which is what makes a default close() hang.
+  const arrived = deferred()
   app.get('/hijack', (_request, reply) => {
     reply.hijack()
+    arrived.resolve()
     setTimeout(() => {
       reply.raw.writeHead(200, { 'content-length': 2 })
       reply.raw.end('ok')
@@ -64,7 +70,7 @@ t.test('sockets that go idle after close() started are reaped, so close() does n
       res.on('data', (c: Buffer) => { body += c.toString() }).on('end', () => resolve(`${res.headers.connection}:${body}`))
     }).on('error', reject)
   })
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  await arrived.promise
   const started = performance.now()
   await app.close()
   t.ok(performance.now() - started < 10_000, `close() took ${Math.round(performance.now() - started)} ms, not keepAliveTimeout`)
@@ -76,24 +82,22 @@ t.test('a request aborted by the client leaves the in-flight set', async (t) => 
   const events = collect(t)
   const app = Fastify()
   app.register(shutdown, inProcess)
-  let arrived = (): void => {}
-  let aborted = (): void => {}
-  const arrival = new Promise<void>((resolve) => { arrived = resolve })
-  const abort = new Promise<void>((resolve) => { aborted = resolve })
+  const arrived = deferred()
+  const aborted = deferred()
   app.get('/hang', () => {
-    arrived()
+    arrived.resolve()
     return new Promise(() => {})
   })
   await app.after()
   // Runs after the plugin's own onRequestAbort hook.
-  app.addHook('onRequestAbort', (_request, done) => { aborted(); done() })
+  app.addHook('onRequestAbort', (_request, done) => { aborted.resolve(); done() })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
   const req = http.get({ host: '127.0.0.1', port, path: '/hang', agent: false })
   req.on('error', () => {})
-  await arrival
+  await arrived.promise
   req.destroy()
-  await abort
+  await aborted.promise
   await app.close()
   t.equal(events[0]?.inFlight, 0)
 })

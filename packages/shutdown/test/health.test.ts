@@ -1,7 +1,7 @@
 // With the real @highload/health: readiness fails from the first moment of the drain while
 // liveness stays green, whichever plugin is registered first.
-import FakeTimers from '@sinonjs/fake-timers'
 import health from '@highload/health'
+import { fakeClock } from '@highload/testing'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import shutdown from '../src/index.js'
@@ -15,8 +15,7 @@ const orders: Array<[string, (app: FastifyInstance) => void]> = [
 
 for (const [name, register] of orders) {
   t.test(`readiness fails at once on drain, liveness stays 200 (${name})`, async (t) => {
-    const clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] })
-    t.teardown(() => clock.uninstall())
+    const clock = fakeClock(t)
     const app = Fastify()
     register(app)
     app.get('/', async () => 'hi')

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { Writable } from 'node:stream'
 import http from 'node:http'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/server.ts', import.meta.url))
@@ -83,16 +82,4 @@ export function get (port: number, path: string, agent?: http.Agent): Promise<Re
     })
     req.on('error', reject)
   })
-}
-
-/** A pino destination that keeps every line, for in-process tests. */
-export function logCollector (): { stream: Writable, lines: LogLine[], messages: () => string[] } {
-  const lines: LogLine[] = []
-  const stream = new Writable({
-    write (chunk: Buffer, _enc, cb) {
-      for (const text of chunk.toString().split('\n')) if (text !== '') lines.push(JSON.parse(text) as LogLine)
-      cb()
-    }
-  })
-  return { stream, lines, messages: () => lines.map((l) => String(l.msg)) }
 }

@@ -4,14 +4,13 @@ import diagnostics from 'node:diagnostics_channel'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import FakeTimers from '@sinonjs/fake-timers'
+import { fakeClock, logCollector, waitUntil } from '@highload/testing'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import type { Test } from 'tap'
-import shutdown, { PHASE_CHANNEL, type ShutdownOptions, type ShutdownPhaseEvent } from '../src/index.js'
-import { logCollector } from './helpers.js'
+import shutdown, { PHASE_CHANNEL, type FastifyHighloadShutdownOptions, type ShutdownPhaseEvent } from '../src/index.js'
 
-function setup (t: Test, options: ShutdownOptions = {}, fastifyOptions: object = {}) {
+function setup (t: Test, options: FastifyHighloadShutdownOptions = {}, fastifyOptions: object = {}) {
   const logs = logCollector()
   const exits: number[] = []
   const app = Fastify({ logger: { level: 'info', stream: logs.stream }, ...fastifyOptions })
@@ -21,12 +20,6 @@ function setup (t: Test, options: ShutdownOptions = {}, fastifyOptions: object =
   diagnostics.subscribe(PHASE_CHANNEL, listener)
   t.teardown(() => diagnostics.unsubscribe(PHASE_CHANNEL, listener))
   return { app, logs, exits, events }
-}
-
-function fakeClock (t: Test): ReturnType<typeof FakeTimers.install> {
-  const clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] })
-  t.teardown(() => clock.uninstall())
-  return clock
 }
 
 t.test('start(): running -> draining -> closing -> closed, still serving with Connection: close, exit 0', async (t) => {
@@ -246,7 +239,7 @@ t.test('start() during a plain close() joins it: no going back to draining', asy
   const { app, exits, events } = setup(t, { drainDelayMs: 5000 })
   await app.ready()
   const closing = app.close()
-  while (app.shutdown.phase === 'running') await new Promise((resolve) => setImmediate(resolve))
+  await waitUntil(() => app.shutdown.phase !== 'running', 'close() to leave the running phase')
   const report = await app.shutdown.start('SIGTERM')
   await closing
   t.equal(report.reason, 'close')

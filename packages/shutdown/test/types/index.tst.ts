@@ -1,13 +1,15 @@
 import { expect, test } from 'tstyche'
 import Fastify from 'fastify'
 import shutdown, {
+  codes,
   fastifyHighloadShutdown,
   PHASE_CHANNEL,
-  ShuttingDownError
+  ShutdownClosingError,
+  ShutdownInvalidOptionError
 } from '../../src/index.js'
-import type { FastifyShutdown, ShutdownBudget, ShutdownOptions, ShutdownPhase, ShutdownPhaseEvent, ShutdownReport } from '../../src/index.js'
-import { runZeroDowntime, ReadinessProxy } from '../../src/zero-downtime-kit/index.js'
-import type { ZeroDowntimeReport } from '../../src/zero-downtime-kit/index.js'
+import type {
+  FastifyHighloadShutdownOptions, HighloadShutdown, ShutdownBudget, ShutdownPhase, ShutdownPhaseEvent, ShutdownReport
+} from '../../src/index.js'
 
 const app = Fastify()
 
@@ -29,11 +31,12 @@ test('registration and options', () => {
   expect(app.register(shutdown, { signals: ['SIGUSR1'] })).type.toRaiseError()
   expect(app.register(shutdown, { crashEvents: ['exit'] })).type.toRaiseError()
   expect(app.register(shutdown, { drainDelayMs: '5s' })).type.toRaiseError()
-  expect<ShutdownOptions>().type.toBeAssignableFrom({})
+  expect<FastifyHighloadShutdownOptions>().type.toBeAssignableFrom({})
+  expect(app.register(shutdown, { gracePeriodMS: 1 })).type.toRaiseError()
 })
 
 test('the decorator', () => {
-  expect(app.shutdown).type.toBe<FastifyShutdown>()
+  expect(app.shutdown).type.toBe<HighloadShutdown>()
   expect(app.shutdown.phase).type.toBe<ShutdownPhase>()
   expect<ShutdownPhase>().type.toBe<'running' | 'draining' | 'closing' | 'closed'>()
   expect(app.shutdown.signal).type.toBe<AbortSignal>()
@@ -50,12 +53,9 @@ test('events and errors', () => {
   expect(PHASE_CHANNEL).type.toBe<'highload:shutdown:phase'>()
   expect<ShutdownPhaseEvent['phase']>().type.toBe<ShutdownPhase>()
   expect<ShutdownPhaseEvent>().type.toHaveProperty('socketsForced')
-  expect(new ShuttingDownError().code).type.toBe<'HL_SHUTDOWN_CLOSING'>()
-  expect(new ShuttingDownError().statusCode).type.toBe<503>()
-})
-
-test('zero-downtime kit', () => {
-  expect(runZeroDowntime({ entry: new URL('file:///srv/server.js') })).type.toBe<Promise<ZeroDowntimeReport>>()
-  expect(runZeroDowntime({})).type.toRaiseError()
-  expect(new ReadinessProxy({ upstreams: [{ name: 'a', host: '127.0.0.1', port: 1 }] }).listen()).type.toBe<Promise<number>>()
+  expect(new ShutdownClosingError().code).type.toBe<'HL_SHUTDOWN_CLOSING'>()
+  expect(new ShutdownClosingError().statusCode).type.toBe<503>()
+  expect(new ShutdownInvalidOptionError('gracePeriodMs', '0', 'a number').code).type.toBe<'HL_SHUTDOWN_INVALID_OPTION'>()
+  expect(codes.CLOSING).type.toBe<'HL_SHUTDOWN_CLOSING'>()
+  expect(codes.HARD_DEADLINE).type.toBe<'HL_SHUTDOWN_HARD_DEADLINE'>()
 })
