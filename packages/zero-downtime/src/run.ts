@@ -1,5 +1,5 @@
 import autocannon from 'autocannon'
-import { startInstance, type Instance } from './instances.js'
+import { startInstance, type Instance, type InstanceOptions } from './instances.js'
 import { parseZeroDowntimeOptions, type ZeroDowntimeOptions } from './options.js'
 import { ReadinessProxy } from './proxy.js'
 import { countResets, mergeCounts } from './tally.js'
@@ -39,6 +39,15 @@ async function stop (instance: Instance, timeoutMs: number): Promise<void> {
   clearTimeout(timer)
 }
 
+/** Starts A and B together; when one fails to start, the other is stopped before the error is thrown. */
+async function startBoth (common: Omit<InstanceOptions, 'name'>): Promise<[Instance, Instance]> {
+  const started = await Promise.allSettled([startInstance({ ...common, name: 'A' }), startInstance({ ...common, name: 'B' })])
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected')
+  if (failed === undefined) return started.map((s) => (s as PromiseFulfilledResult<Instance>).value) as [Instance, Instance]
+  await Promise.all(started.map((s) => s.status === 'fulfilled' ? stop(s.value, 1000) : undefined))
+  throw failed.reason
+}
+
 /**
  * Zero-downtime check: two instances of `entry` behind a readiness-aware proxy, constant
  * keep-alive load through it, `signal` to instance A mid-load. Throws
@@ -57,7 +66,7 @@ export async function runZeroDowntime (options: ZeroDowntimeOptions): Promise<Ze
     readinessPath,
     startTimeoutMs: o.startTimeoutMs
   }
-  const [a, b] = await Promise.all([startInstance({ ...common, name: 'A' }), startInstance({ ...common, name: 'B' })])
+  const [a, b] = await startBoth(common)
   const proxy = new ReadinessProxy({
     upstreams: [{ name: 'A', host, port: a.port }, { name: 'B', host, port: b.port }],
     readinessPath,

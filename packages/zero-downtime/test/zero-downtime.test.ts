@@ -1,5 +1,8 @@
 // The kit against a server with @highload/shutdown, and against the naive template as the control.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
@@ -93,4 +96,17 @@ t.test('proxy: 503 when no upstream is routable; unknown upstream names throw', 
   t.equal(status, 503)
   t.equal(proxy.noUpstream, 1)
   t.throws(() => proxy.stats('other'), { code: codes.UNKNOWN_UPSTREAM, message: 'unknown upstream other (the proxy has gone)' })
+})
+
+t.test('when one instance fails to start, the other one is stopped before the run fails', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'hl-zd-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const marker = join(dir, 'marker')
+  await t.rejects(runZeroDowntime({
+    entry: new URL('./fixtures/one-of-two.mjs', import.meta.url),
+    env: { MARKER: marker },
+    startTimeoutMs: 60_000
+  }), { code: codes.NOT_READY, message: /the other instance claimed the marker/ })
+  const pid = Number(readFileSync(marker, 'utf8'))
+  t.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, 'the instance that started is gone')
 })
