@@ -1,4 +1,4 @@
-import createError from '@fastify/error'
+import { createError } from '@fastify/error'
 import { invalidOptionError } from '@highload/options'
 
 /** Every error code of `@highload/health`: the code without `HL_HEALTH_` → the code. */

@@ -1,4 +1,4 @@
-import createError from '@fastify/error'
+import { createError } from '@fastify/error'
 import { invalidOptionError } from '@highload/options'
 
 /** Every error code of @highload/metrics, by condition. */

@@ -1,4 +1,4 @@
-import createError, { type FastifyErrorConstructor } from '@fastify/error'
+import { createError, type FastifyErrorConstructor } from '@fastify/error'
 
 /** The constructor of a package's invalid-option error: `new E(path, shownValue, expected)`. */
 export type InvalidOptionErrorConstructor<C extends string = string> =

@@ -1,4 +1,4 @@
-import createError from '@fastify/error'
+import { createError } from '@fastify/error'
 import { invalidOptionError } from '@highload/options'
 
 /** Every error code of `@highload/zero-downtime`: the code without `HL_ZERO_DOWNTIME_` → the code. */
