@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
-import shutdown, { type ShutdownOptions } from '@highload/shutdown'
+import shutdown, { type FastifyHighloadShutdownOptions } from '@highload/shutdown'
 import metrics from '@highload/metrics'
 import health, { eventLoopCheck, memoryCheck } from '@highload/health'
 import breaker from '@highload/breaker'
@@ -14,7 +14,7 @@ export interface AppOptions {
    * Extra @highload/shutdown options. In-process tests pass `{ signals: [], crashEvents: [] }`
    * so the app never installs process listeners or exits the test runner.
    */
-  shutdown?: ShutdownOptions
+  shutdown?: FastifyHighloadShutdownOptions
 }
 
 /**
@@ -55,7 +55,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
       upstream: {
         timeoutMs: 1000,
         breaker: { windowSize: 20, minimumCalls: 5, failureRateThreshold: 50, openMs: 5000 },
-        classifyResult: (result) => (result as Response).status >= 500 ? 'failure' : 'success'
+        classifyResult: (response: Response) => response.status >= 500 ? 'failure' : 'success'
       }
     }
   })
