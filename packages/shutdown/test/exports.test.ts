@@ -1,8 +1,8 @@
 import t from 'tap'
+import { exportProblems } from '@highload/testing'
 import * as shutdown from '../src/index.js'
-import fastifyHighloadShutdownDefault, {
+import {
   codes,
-  fastifyHighloadShutdown,
   ShutdownBudgetExceededError,
   ShutdownCleanupTimeoutError,
   ShutdownClosingError,
@@ -11,19 +11,11 @@ import fastifyHighloadShutdownDefault, {
   ShutdownInvalidOptionError
 } from '../src/index.js'
 
-t.test('the default export is the named fastifyHighloadShutdown', async (t) => {
-  t.equal(typeof fastifyHighloadShutdown, 'function')
-  t.equal(fastifyHighloadShutdownDefault, fastifyHighloadShutdown)
+t.test('the suite\'s export rules: default and named plugin, its metadata, codes and an error class per code', async (t) => {
+  t.same(exportProblems(shutdown, '@highload/shutdown', { plugin: true }), [])
 })
 
-t.test('fastify-plugin metadata', async (t) => {
-  const meta = (fastifyHighloadShutdown as unknown as Record<symbol, unknown>)[Symbol.for('plugin-meta')]
-  t.match(meta, { name: '@highload/shutdown', fastify: '5.x' })
-  t.equal((fastifyHighloadShutdown as unknown as Record<symbol, unknown>)[Symbol.for('skip-override')], true, 'decorates the parent instance')
-})
-
-t.test('codes: frozen, one per condition, each with its exported error class', async (t) => {
-  t.ok(Object.isFrozen(codes))
+t.test('codes, and the status of each error', async (t) => {
   t.same(codes, {
     INVALID_OPTION: 'HL_SHUTDOWN_INVALID_OPTION',
     BUDGET_EXCEEDED: 'HL_SHUTDOWN_BUDGET_EXCEEDED',
@@ -44,11 +36,6 @@ t.test('codes: frozen, one per condition, each with its exported error class', a
   for (const [code, err] of errors) {
     t.equal(err.code, code)
     t.ok(err instanceof Error)
-  }
-  // Each class is named after its code: HL_SHUTDOWN_HOOK_FAILED -> ShutdownHookFailedError.
-  for (const code of Object.values(codes)) {
-    const name = code.replace(/^HL_/, '').toLowerCase().replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase()) + 'Error'
-    t.equal(typeof (shutdown as Record<string, unknown>)[name], 'function', `${name} is exported`)
   }
   t.equal(new ShutdownInvalidOptionError('a', 'b', 'c').statusCode, 500)
   t.equal(new ShutdownClosingError().statusCode, 503)
