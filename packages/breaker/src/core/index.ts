@@ -20,6 +20,7 @@ export {
   BreakerOpenError, BreakerBulkheadFullError, BreakerTimeoutError, BreakerDeadlineExceededError,
   BreakerInvalidOptionError, BreakerUnknownDependencyError, codes
 } from '../errors.js'
+export { withRetryAfter } from '../errors.js'
 export type { RetryAfterFields } from '../errors.js'
 
 /**
