@@ -27,6 +27,8 @@ fsync = off
 full_page_writes = off
 wal_level = replica
 max_wal_senders = 10
+# keep enough WAL that a replica stopped by a fault test (or a slow base backup) can catch up
+wal_keep_size = 256MB
 hot_standby = on
 shared_buffers = 32MB
 # notice a vanished peer and reconnect quickly after a node restarts
