@@ -21,7 +21,10 @@ async function scrape (app: Awaited<ReturnType<typeof build>>) {
 const SUITE = [
   'highload_breaker_state', 'highload_breaker_transitions_total', 'highload_breaker_calls_total',
   'highload_health_up', 'highload_health_transitions_total', 'highload_shutdown_phase',
-  'highload_cache_lookups_total', 'highload_cache_invalidations_total', 'highload_replicas_routed_total'
+  'highload_cache_lookups_total', 'highload_cache_invalidations_total', 'highload_cache_collapsed_total',
+  'highload_cache_errors_total', 'highload_replicas_routed_total', 'highload_replicas_node_state',
+  'highload_replicas_lag_seconds', 'highload_replicas_lag_bytes', 'highload_replicas_retries_total',
+  'highload_replicas_slow_queries_total'
 ]
 
 tap.test('no suite series until a channel publishes', async (t) => {
@@ -44,9 +47,21 @@ tap.test('breaker, health, shutdown, cache and replica events become metrics', a
   publish('highload:cache:hit', { name: 'users', tier: 'l1' })
   publish('highload:cache:miss', { name: 'users', tier: 'l2' })
   publish('highload:cache:stale', { name: 'users', tier: 'l1' })
-  publish('highload:cache:invalidate', { name: 'users', tags: ['a'] })
-  publish('highload:replicas:route', { target: 'replica', reason: 'read' })
+  publish('highload:cache:invalidate', { name: 'users', kind: 'tags', tags: ['a'], source: 'local' })
+  publish('highload:cache:invalidate', { name: 'users', kind: 'delete', keys: ['k'], source: 'bus' })
+  publish('highload:cache:collapsed', { name: 'users', key: 'u:1' })
+  publish('highload:cache:error', { name: 'users', tier: 'l2', op: 'get', code: 'HL_BREAKER_TIMEOUT' })
+  publish('highload:cache:error', { name: 'users', tier: 'l2', op: 'get', code: 'HL_BREAKER_TIMEOUT' })
+  // Shapes as @highload/replicas publishes them.
+  publish('highload:replicas:route', { target: 'replica', node: 'replica1', reason: 'read' })
   publish('highload:replicas:route', 'not an object')
+  publish('highload:replicas:node', { node: 'replica1', role: 'replica', from: 'up', to: 'lagging', reason: 'lag' })
+  publish('highload:replicas:node', { node: 'replica2', role: 'replica', to: 'warming', reason: 'start' })
+  publish('highload:replicas:lag', { node: 'replica1', lagMs: 1500, lagBytes: 4096, replayLsn: '0/3000000' })
+  publish('highload:replicas:lag', { node: 'replica2', lagMs: null, lagBytes: null, replayLsn: null })
+  publish('highload:replicas:lag', null)
+  publish('highload:replicas:retry', { node: 'replica1', cause: 'conflict', attempt: 1 })
+  publish('highload:replicas:slow-query', { node: 'primary', fingerprint: 'abc', durationMs: 1200 })
   const fam = await scrape(app)
   const values = (name: string) => samples(fam, name).map((s) => [s.labels, s.value])
   t.same(values('highload_breaker_state'), [
@@ -70,8 +85,28 @@ tap.test('breaker, health, shutdown, cache and replica events become metrics', a
     [{ cache: 'users', tier: 'l2', result: 'miss' }, 1],
     [{ cache: 'users', tier: 'l1', result: 'stale' }, 1]
   ])
-  t.same(values('highload_cache_invalidations_total'), [[{ cache: 'users' }, 1]])
-  t.same(values('highload_replicas_routed_total'), [[{ target: 'replica', reason: 'read' }, 1], [{ target: '', reason: '' }, 1]])
+  t.same(values('highload_cache_invalidations_total'), [
+    [{ cache: 'users', kind: 'tags', source: 'local' }, 1],
+    [{ cache: 'users', kind: 'delete', source: 'bus' }, 1]
+  ])
+  t.same(values('highload_cache_collapsed_total'), [[{ cache: 'users' }, 1]])
+  t.same(values('highload_cache_errors_total'), [[{ cache: 'users', tier: 'l2', op: 'get', code: 'HL_BREAKER_TIMEOUT' }, 2]])
+  t.same(values('highload_replicas_routed_total'), [
+    [{ target: 'replica', node: 'replica1', reason: 'read' }, 1],
+    [{ target: '', node: '', reason: '' }, 1]
+  ])
+  t.same(values('highload_replicas_node_state'), [
+    [{ node: 'replica1', state: 'up' }, 0],
+    [{ node: 'replica1', state: 'lagging' }, 1],
+    [{ node: 'replica2', state: 'warming' }, 1]
+  ])
+  const lagSeconds = values('highload_replicas_lag_seconds')
+  t.same(lagSeconds.slice(0, 1), [[{ node: 'replica1' }, 1.5]])
+  t.same(lagSeconds.slice(1).map(([labels, value]) => [labels, Number.isNaN(value)]), [[{ node: 'replica2' }, true], [{ node: '' }, true]],
+    'an unknown lag is NaN, never 0; a malformed message does not throw')
+  t.same(values('highload_replicas_lag_bytes').slice(0, 1), [[{ node: 'replica1' }, 4096]])
+  t.same(values('highload_replicas_retries_total'), [[{ node: 'replica1', cause: 'conflict' }, 1]])
+  t.same(values('highload_replicas_slow_queries_total'), [[{ node: 'primary' }, 1]])
 })
 
 tap.test('a breaker that starts without a from state', async (t) => {
