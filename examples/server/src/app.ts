@@ -4,7 +4,9 @@ import shutdown, { type FastifyHighloadShutdownOptions } from '@highload/shutdow
 import metrics from '@highload/metrics'
 import health, { eventLoopCheck, memoryCheck } from '@highload/health'
 import breaker from '@highload/breaker'
+import replicas from '@highload/replicas'
 import type { ServerConfig } from './config.js'
+import { notesRoutes } from './notes.js'
 
 export interface AppOptions {
   config: ServerConfig
@@ -27,7 +29,9 @@ export interface AppOptions {
  *    (probe routes opt out with `config.metrics: false`);
  * 4. health, whose probes must stay reachable while the app is rate limited or draining;
  * 5. breaker, which adds one health check per dependency once the app is ready (any order works);
- * 6. the application routes.
+ * 6. replicas, when DATABASE_URL is set: one health check per node, none critical, so a database
+ *    outage does not take every instance out of rotation (reads keep going to the replicas);
+ * 7. the application routes.
  */
 export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const { config } = opts
@@ -60,7 +64,17 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     }
   })
 
+  if (config.databaseUrl !== undefined) {
+    await app.register(replicas, {
+      primary: { connectionString: config.databaseUrl },
+      replicas: config.databaseReplicaUrls.map((connectionString, i) => ({ name: `replica${i + 1}`, connectionString })),
+      // Classify each statement: proven reads go to a caught-up replica, everything else to the primary.
+      defaultTarget: 'auto'
+    })
+  }
+
   app.get('/', async () => ({ hello: 'world' }))
+  if (config.databaseUrl !== undefined) notesRoutes(app)
 
   const upstreamUrl = config.upstreamUrl
   if (upstreamUrl !== undefined) {

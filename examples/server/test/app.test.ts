@@ -2,19 +2,7 @@ import t, { type Test } from 'tap'
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../src/app.js'
-import { readConfig, type ServerConfig } from '../src/config.js'
-
-async function app (t: Test, env: NodeJS.ProcessEnv = {}, exit: (code: number) => void = () => {}): Promise<FastifyInstance> {
-  const config: ServerConfig = readConfig(env)
-  const instance = await buildApp({ config, shutdown: { signals: [], crashEvents: [], exit } })
-  t.teardown(() => instance.close())
-  await instance.ready()
-  // probes answer from cached state: wait for the first check results
-  while (!instance.health.isReady()) await new Promise((resolve) => setTimeout(resolve, 10))
-  return instance
-}
+import { app } from './helpers/app.js'
 
 async function upstream (t: Test, status: () => number): Promise<string> {
   const server: Server = createServer((_req, res) => {

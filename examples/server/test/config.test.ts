@@ -9,7 +9,10 @@ t.test('defaults for a local run', async (t) => {
     drainDelayMs: undefined,
     rateLimitMax: 100,
     rateLimitWindowMs: 60_000,
-    upstreamUrl: undefined
+    upstreamUrl: undefined,
+    databaseUrl: undefined,
+    databaseReplicaUrls: [],
+    redisUrl: undefined
   })
 })
 
@@ -21,7 +24,10 @@ t.test('reads every variable', async (t) => {
     DRAIN_DELAY_MS: '1500',
     RATE_LIMIT_MAX: '5',
     RATE_LIMIT_WINDOW_MS: '1000',
-    UPSTREAM_URL: 'http://127.0.0.1:8080/quote'
+    UPSTREAM_URL: 'http://127.0.0.1:8080/quote',
+    DATABASE_URL: 'postgres://app:secret@db:5432/app',
+    DATABASE_REPLICA_URLS: 'postgres://app:secret@r1:5432/app, postgresql://app:secret@r2:5432/app',
+    REDIS_URL: 'redis://cache:6379'
   }), {
     port: 0,
     host: '0.0.0.0',
@@ -29,9 +35,23 @@ t.test('reads every variable', async (t) => {
     drainDelayMs: 1500,
     rateLimitMax: 5,
     rateLimitWindowMs: 1000,
-    upstreamUrl: 'http://127.0.0.1:8080/quote'
+    upstreamUrl: 'http://127.0.0.1:8080/quote',
+    databaseUrl: 'postgres://app:secret@db:5432/app',
+    databaseReplicaUrls: ['postgres://app:secret@r1:5432/app', 'postgresql://app:secret@r2:5432/app'],
+    redisUrl: 'redis://cache:6379'
   })
   t.equal(readConfig({ UPSTREAM_URL: '' }).upstreamUrl, undefined, 'empty means unset')
+  t.same(readConfig({ DATABASE_URL: '', DATABASE_REPLICA_URLS: ' ', REDIS_URL: '' }),
+    readConfig({}), 'empty connection variables mean unset')
+})
+
+t.test('a malformed connection URL names the variable and never echoes its value (it may hold a password)', async (t) => {
+  t.throws(() => readConfig({ DATABASE_URL: 'mysql://u:hunter2@db/app' }), { message: 'DATABASE_URL must be a postgres: or postgresql:// URL' })
+  t.throws(() => readConfig({ DATABASE_REPLICA_URLS: 'postgres://r1/app,not a url hunter2' }), { message: /^DATABASE_REPLICA_URLS must be/ })
+  t.throws(() => readConfig({ REDIS_URL: 'http://u:hunter2@cache' }), { message: 'REDIS_URL must be a redis: or rediss:// URL' })
+  for (const env of [{ DATABASE_URL: 'mysql://u:hunter2@db/app' }, { REDIS_URL: 'http://u:hunter2@cache' }]) {
+    try { readConfig(env) } catch (err) { t.notMatch((err as Error).message, /hunter2/) }
+  }
 })
 
 t.test('rejects values that are not integers in range, naming the variable', async (t) => {
