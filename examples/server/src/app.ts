@@ -4,9 +4,11 @@ import shutdown, { type FastifyHighloadShutdownOptions } from '@highload/shutdow
 import metrics from '@highload/metrics'
 import health, { eventLoopCheck, memoryCheck } from '@highload/health'
 import breaker from '@highload/breaker'
+import cache from '@highload/cache'
 import replicas from '@highload/replicas'
 import type { ServerConfig } from './config.js'
 import { notesRoutes } from './notes.js'
+import { productRoutes } from './products.js'
 
 export interface AppOptions {
   config: ServerConfig
@@ -31,7 +33,10 @@ export interface AppOptions {
  * 5. breaker, which adds one health check per dependency once the app is ready (any order works);
  * 6. replicas, when DATABASE_URL is set: one health check per node, none critical, so a database
  *    outage does not take every instance out of rotation (reads keep going to the replicas);
- * 7. the application routes.
+ * 7. cache, before the routes it caches (route caching is added in onRoute) and after metrics, so a
+ *    response answered from the cache is still measured; Redis (L2 and the invalidation bus) when
+ *    REDIS_URL is set, else in-process only;
+ * 8. the application routes.
  */
 export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const { config } = opts
@@ -73,7 +78,11 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     })
   }
 
+  await app.register(cache, { redis: config.redisUrl ?? false })
+  app.log.info(config.redisUrl === undefined ? 'cache: in-process only (set REDIS_URL for Redis)' : 'cache: in-process over Redis')
+
   app.get('/', async () => ({ hello: 'world' }))
+  productRoutes(app)
   if (config.databaseUrl !== undefined) notesRoutes(app)
 
   const upstreamUrl = config.upstreamUrl
