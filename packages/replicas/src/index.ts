@@ -61,6 +61,7 @@ export const fastifyHighloadReplicas = fp(replicas, { fastify: '5.x', name: '@hi
 export default fastifyHighloadReplicas
 
 export { HighloadDb } from './db.js'
+export { redisTokenStore, type RedisTokenClient, type RedisTokenStoreOptions } from './redis-store.js'
 export type { Isolation, QueryOptions, ReadOptions, RouteExplanation, Target, TransactionOptions, Tx } from './db.js'
 export type { NodeStatus, Consistency } from './router.js'
 export type { RouteDbOptions } from './session.js'
