@@ -1,7 +1,7 @@
 import type { BreakerOptions } from '@highload/breaker/core'
 import {
-  boolean, createParser, custom, derived, func, integer, list, ms, number, object, oneOf, optional, orFalse, text,
-  type Fail, type Rule, type RulesOf
+  boolean, createParser, custom, derived, func, integer, list, ms, number, object, oneOf, optional, orFalse, text, toggle,
+  type RulesOf
 } from '@highload/options'
 import type { Cluster, Redis } from 'ioredis'
 import { CacheInvalidOptionError } from './errors.js'
@@ -314,20 +314,6 @@ export const healthRules = {
   critical: boolean({ default: false })
 } satisfies RulesOf<CacheHealthOptions>
 
-/** `false` → null; `true` or absent-meaning-on → the object's defaults; an object → parsed. */
-function toggle<T> (rule: Rule<T>, offByDefault: boolean, doc: string): Rule<T | null> {
-  return {
-    expected: `true, false or ${rule.expected}`,
-    documented: { kind: 'texts', texts: [doc] },
-    shape: rule.shape,
-    parse (value: unknown, path: string, fail: Fail) {
-      if (value === false || (value === undefined && offByDefault)) return null
-      if (value === true || value === undefined) return rule.parse(undefined, path, fail)
-      return rule.parse(value, path, (at, bad, expected) => fail(at, bad, at === path ? `true, false or ${expected}` : expected))
-    }
-  }
-}
-
 export const optionRules = {
   name: text({ default: 'default', pattern: NAME, expected: 'a name (letters, digits, `_`, `.`, `-`)' }),
   redis: custom<string | Redis | Cluster | false>('a redis:// URL, an ioredis Redis or Cluster, or false',
@@ -343,11 +329,11 @@ export const optionRules = {
   earlyRefreshBeta: number({ default: 1, min: 0 }),
   l1: object(l1Rules),
   l2: object(l2Rules),
-  lease: toggle(object(leaseRules), true, 'false'),
+  lease: toggle(object(leaseRules), { default: false }),
   maxKeyBytes: integer({ default: 1024, min: 1, max: 65536 }),
   codec: custom<CacheCodec>('an object with encode(value) and decode(buffer)', isCodec, { doc: 'JSON' }),
   http: object(httpRules),
-  health: toggle(object(healthRules), false, 'true')
+  health: toggle(object(healthRules), { default: true })
 } satisfies RulesOf<FastifyHighloadCacheOptions>
 
 export const optionsRule = object(optionRules, {

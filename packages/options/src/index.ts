@@ -3,7 +3,7 @@ export {
   type Derived, type Documented, type Fail, type Output, type Parsed, type Rule, type RulesOf, type Shape
 } from './rule.js'
 export {
-  boolean, custom, func, integer, list, ms, number, object, oneOf, optional, orFalse, path, record, required, text,
+  boolean, custom, func, integer, list, ms, number, object, oneOf, optional, orFalse, path, record, required, text, toggle,
   unknownKey,
   type ListOptions, type NumberOptions, type ObjectOptions, type PathOptions, type TextOptions
 } from './rules.js'

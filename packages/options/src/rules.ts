@@ -323,6 +323,25 @@ export function orFalse<T> (rule: Rule<T>, options?: { default?: false }): Rule<
   }
 }
 
+/**
+ * A feature switched by `true`/`false` or configured by an object: `false` is off (`null`), `true`
+ * is on with `rule`'s defaults, an object must pass `rule`. Absent: `default`.
+ */
+export function toggle<T> (rule: Rule<T>, options: { default: boolean }): Rule<T | null> {
+  const expected = `true, false or ${rule.expected}`
+  return {
+    expected,
+    documented: { kind: 'texts', texts: [String(options.default)] },
+    shape: rule.shape,
+    parse (value: unknown, path: string, fail: Fail) {
+      if (value === undefined) value = options.default
+      if (value === false) return null
+      if (value === true) return rule.parse(undefined, path, fail)
+      return rule.parse(value, path, (at, bad, wanted) => fail(at, bad, at === path ? `true, false or ${wanted}` : wanted))
+    }
+  }
+}
+
 /** Absent stays `undefined` (the feature is off or unset); present, it must pass `rule`. */
 export function optional<T> (rule: Rule<T>, options?: { doc?: string }): Rule<T | undefined> {
   return {

@@ -262,3 +262,22 @@ t.test('rules without options, and documented wording given in code', async (t) 
   })
   t.same(object({}, { doc: 'the defaults' }).documented, { kind: 'texts', texts: ['the defaults'] })
 })
+
+t.test('toggle: true, false or an object', async (t) => {
+  const { toggle } = await import('../src/index.js')
+  const rule = object({
+    lease: toggle(object({ waitMs: ms({ default: 5000 }) }), { default: false }),
+    health: toggle(object({ critical: boolean({ default: false }) }), { default: true })
+  })
+  t.same(parse(rule, {}), { lease: null, health: { critical: false } })
+  t.same(parse(rule, { lease: true, health: false }), { lease: { waitMs: 5000 }, health: null })
+  t.same(parse(rule, { lease: { waitMs: 10 }, health: { critical: true } }), { lease: { waitMs: 10 }, health: { critical: true } })
+  t.equal(message(t, () => parse(rule, { lease: 'yes' })), "Invalid @highload/test option lease: got 'yes', expected true, false or an object")
+  t.match(message(t, () => parse(rule, { health: { critcal: true } })), /option health.critcal: got true, .*did you mean `critical`\?$/)
+  t.same(Object.fromEntries(documentedDefaults(rule)), {
+    lease: { kind: 'texts', texts: ['false'] },
+    'lease.waitMs': { kind: 'texts', texts: ['5000'] },
+    health: { kind: 'texts', texts: ['true'] },
+    'health.critical': { kind: 'texts', texts: ['false'] }
+  })
+})

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { PoolConfig } from 'pg'
 import {
-  createParser, custom, orFalse, derived, integer, list, ms, number, object, oneOf, required, text,
+  boolean, toggle, createParser, custom, orFalse, derived, integer, list, ms, number, object, oneOf, required, text,
   type Fail, type Output, type Rule, type RulesOf
 } from '@highload/options'
 import { ReplicasInvalidOptionError } from './errors.js'
@@ -246,13 +246,7 @@ export const fallbackRules = {
   maxPrimaryReads: integer({ min: 0, default: derived("half the primary pool's max (>= 1)") })
 } satisfies RulesOf<FallbackOptions>
 
-const healthRule = custom<boolean | HealthOptions>(
-  'a boolean or { critical: boolean }',
-  (value) => typeof value === 'boolean' ||
-    (isPlainObject(value) && Object.keys(value).every((k) => k === 'critical') &&
-      (value.critical === undefined || typeof value.critical === 'boolean')),
-  { default: true }
-)
+const healthRule = toggle(object({ critical: boolean({ default: false }) } satisfies RulesOf<HealthOptions>), { default: true })
 
 export const rules = {
   primary: withPoolConfig(object({})),
@@ -331,8 +325,6 @@ export const optionsRule = object(rules, {
       })
     })
     const primaryMax = typeof o.primary.pool.max === 'number' ? o.primary.pool.max : PG_DEFAULT_MAX
-    const h = o.health as boolean | HealthOptions
-    const health = h === false ? null : { critical: h !== true && h.critical === true }
     return {
       primary: o.primary,
       replicas: Object.freeze(replicas),
@@ -348,7 +340,7 @@ export const optionsRule = object(rules, {
       slowQueryMs: o.slowQueryMs,
       maxAttempts: o.retry.maxAttempts ?? replicas.length + 1,
       maxPrimaryReads: o.fallback.maxPrimaryReads ?? Math.max(1, Math.floor(primaryMax / 2)),
-      health: health === null ? null : Object.freeze(health)
+      health: o.health
     }
   }
 })

@@ -63,8 +63,9 @@ t.test('invalid options', async (t) => {
     [{ primary, selection: 'random' }, /selection/],
     [{ primary, retry: { maxAttempts: 0 } }, /retry\.maxAttempts/],
     [{ primary, fallback: { maxPrimaryReads: -1 } }, /fallback\.maxPrimaryReads/],
-    [{ primary, health: 'yes' }, /option health: got 'yes', expected a boolean or \{ critical: boolean \}/],
-    [{ primary, health: { critical: 1 } }, /option health/],
+    [{ primary, health: 'yes' }, /option health: got 'yes', expected true, false or an object/],
+    [{ primary, health: { critical: 1 } }, /option health.critical: got 1, expected a boolean/],
+    [{ primary, health: { critcal: true } }, /option health.critcal: got true, .*did you mean `critical`/],
     [{ primary, health: { other: true } }, /option health/],
     [{ primary, primry: {} }, /option primry: .*did you mean `primary`/]
   ]
