@@ -61,6 +61,13 @@ export interface CacheRouteOptions {
    * @default false
    */
   allowAuthorization?: boolean
+  /**
+   * Whether requests with a `Cookie` header may be answered from (and stored in) the cache. A
+   * handler that reads a session cookie would otherwise serve one user's response to another; turn
+   * it on for routes whose response never depends on cookies (or put the cookie in `vary`/`key`).
+   * @default false
+   */
+  allowCookies?: boolean
 }
 
 const HEADER = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/
@@ -77,7 +84,8 @@ export const routeRules = {
     (v) => v === 'all' || (Array.isArray(v) && v.every((x) => typeof x === 'string')), { default: 'all' }),
   vary: list(text({ pattern: HEADER, expected: 'a header name' }), { default: [] }),
   key: func<(request: FastifyRequest) => string>(),
-  allowAuthorization: boolean({ default: false })
+  allowAuthorization: boolean({ default: false }),
+  allowCookies: boolean({ default: false })
 } satisfies RulesOf<CacheRouteOptions>
 
 const parseRoute = createParser(object(routeRules), CacheInvalidOptionError)
@@ -115,6 +123,7 @@ interface RouteParams {
   readonly vary: readonly string[]
   readonly key: ((request: FastifyRequest) => string) | undefined
   readonly allowAuthorization: boolean
+  readonly allowCookies: boolean
 }
 
 /** Per-request state (the `highloadCacheState` request decorator, null until a cached route sees the request). */
@@ -172,6 +181,7 @@ function keyOf (request: FastifyRequest, route: RouteParams): string {
 function bypassed (request: FastifyRequest, route: RouteParams): boolean {
   const h = request.headers
   if (h.authorization !== undefined && !route.allowAuthorization) return true
+  if (h.cookie !== undefined && !route.allowCookies) return true
   if ((h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined) return true
   return OVERRIDES.some((name) => h[name] !== undefined)
 }
@@ -241,7 +251,8 @@ export function routeCaching (fastify: FastifyInstance, cache: HighloadCache, pa
       query: o.query as RouteParams['query'],
       vary: o.vary,
       key: o.key,
-      allowAuthorization: o.allowAuthorization
+      allowAuthorization: o.allowAuthorization,
+      allowCookies: o.allowCookies
     }
     cachedRoutes++
     route.onRequest = appendHook(route.onRequest, async function lookup (request: FastifyRequest, reply: FastifyReply) {

@@ -127,14 +127,15 @@ t.test('never stored: Set-Cookie, Vary: *, private, no-store, no-cache, 5xx, str
   t.equal((await a.inject('/private')).headers['cache-control'], 'private, max-age=60', 'the handler\'s Cache-Control is kept')
 })
 
-t.test('bypass: Authorization (unless allowed), a GET with a body, a method override', async (t) => {
+t.test('bypass: Authorization and Cookie (unless allowed), a GET with a body, a method override', async (t) => {
   let calls = 0
   const a = await app(t, {}, (a) => {
     a.get('/r', { config: { cache: true } }, async () => `call ${++calls}`)
     a.get('/auth', { config: { cache: { allowAuthorization: true, vary: ['authorization'] } } }, async () => `call ${++calls}`)
+    a.get('/public', { config: { cache: { allowCookies: true } } }, async () => `call ${++calls}`)
   })
   await a.inject('/r')
-  for (const headers of [{ authorization: 'Bearer x' }, { 'x-http-method-override': 'DELETE' }, { 'content-length': '2', 'content-type': 'text/plain' }]) {
+  for (const headers of [{ authorization: 'Bearer x' }, { cookie: 'session=alice' }, { 'x-http-method-override': 'DELETE' }, { 'content-length': '2', 'content-type': 'text/plain' }]) {
     const res = await a.inject({ url: '/r', headers, ...(headers['content-length'] === undefined ? {} : { payload: 'hi' }) })
     t.equal(res.headers['cache-status'], 'highload; fwd=bypass')
     t.not(res.body, 'call 1')
@@ -142,6 +143,11 @@ t.test('bypass: Authorization (unless allowed), a GET with a body, a method over
   const one = await a.inject({ url: '/auth', headers: { authorization: 'Bearer 1' } })
   t.equal((await a.inject({ url: '/auth', headers: { authorization: 'Bearer 1' } })).body, one.body)
   t.not((await a.inject({ url: '/auth', headers: { authorization: 'Bearer 2' } })).body, one.body)
+  // A session cookie never gets another user's cached response; a route that allows cookies is cached.
+  const alice = await a.inject({ url: '/r', headers: { cookie: 'session=alice' } })
+  t.not((await a.inject({ url: '/r', headers: { cookie: 'session=bob' } })).body, alice.body, 'bob does not get alice\'s response')
+  const first = await a.inject({ url: '/public', headers: { cookie: '_ga=1' } })
+  t.equal((await a.inject({ url: '/public', headers: { cookie: '_ga=2' } })).body, first.body, 'allowCookies: cached whatever the cookie')
 })
 
 t.test('tags: route tags, a tags function, reply.cacheTags; surrogate keys; invalidateTags and onInvalidate', async (t) => {
