@@ -187,15 +187,10 @@ export class HighloadDb {
     return this.#r.plan(mode, s?.wrote ?? false, token)
   }
 
-  async #read<R extends QueryResultRow>(sql: string, params: readonly unknown[] | undefined, consistency: Consistency | undefined, after: bigint | null, reason: string): Promise<QueryResult<R>> {
-    const r = this.#r
-    r.enter()
-    try {
-      const plan = this.#plan(consistency, after)
-      return await r.read(plan.reason === 'strong' ? { ...plan, reason } : plan, sql, (node: DbNode) => node.run(sql, params)) as QueryResult<R>
-    } finally {
-      r.leave()
-    }
+  // Not async: one promise layer less on every read (the router counts the call in flight).
+  #read<R extends QueryResultRow>(sql: string, params: readonly unknown[] | undefined, consistency: Consistency | undefined, after: bigint | null, reason: string): Promise<QueryResult<R>> {
+    const plan = this.#plan(consistency, after)
+    return this.#r.read(plan.reason === 'strong' ? { ...plan, reason } : plan, sql, (node: DbNode) => node.run(sql, params)) as Promise<QueryResult<R>>
   }
 
   async #primary<R extends QueryResultRow>(sql: string, params: readonly unknown[] | undefined, reason: string): Promise<QueryResult<R>> {

@@ -23,8 +23,6 @@ export class DbNode {
   readonly policy: Policy
   readonly #ctx: NodeContext
   pool!: Pool
-  /** Queries running on this node now. */
-  inFlight = 0
   /** Last measured replay LSN (replicas), or null when unknown. */
   replayLsn: bigint | null = null
   lagMs: number | null = null
@@ -69,16 +67,25 @@ export class DbNode {
     return this.weight * Math.max(0.1, since / slowStartMs)
   }
 
+  /** Calls running on this node now (statements and connects): its breaker's own count. */
+  get inFlight (): number {
+    return this.policy.inFlight
+  }
+
   /** Runs one statement through the node's breaker. */
-  async run (sql: string, params: readonly unknown[] | undefined): Promise<QueryResult> {
-    this.inFlight++
+  run (sql: string, params: readonly unknown[] | undefined): Promise<QueryResult> {
+    // Timed only when someone listens for slow queries: the event is the timing's only output.
+    if (slowQueryChannel.hasSubscribers) return this.#runTimed(sql, params)
+    return this.policy.execute(() => this.pool.query(sql, params as unknown[] | undefined))
+  }
+
+  async #runTimed (sql: string, params: readonly unknown[] | undefined): Promise<QueryResult> {
     const start = performance.now()
     try {
       return await this.policy.execute(() => this.pool.query(sql, params as unknown[] | undefined))
     } finally {
-      this.inFlight--
       const durationMs = performance.now() - start
-      if (durationMs >= this.#ctx.params.slowQueryMs && slowQueryChannel.hasSubscribers) {
+      if (durationMs >= this.#ctx.params.slowQueryMs) {
         slowQueryChannel.publish({ node: this.name, fingerprint: this.#ctx.fingerprint(sql), durationMs })
       }
     }

@@ -27,6 +27,9 @@ export interface ReadPlan {
   readonly wait: { readonly token: bigint, readonly best: DbNode } | null
 }
 
+const STRONG: ReadPlan = Object.freeze({ candidates: [], reason: 'strong', primaryRequired: true, wait: null })
+const REQUEST_WROTE: ReadPlan = Object.freeze({ candidates: [], reason: 'request-wrote', primaryRequired: true, wait: null })
+
 const RETRY_AFTER_MS = 1000
 const WAIT_STEP_MS = 5
 const REPLAY_SQL = 'SELECT pg_last_wal_replay_lsn()::text AS lsn'
@@ -53,6 +56,8 @@ export class Router {
   readonly replicas: readonly DbNode[]
   readonly nodes: readonly DbNode[]
   readonly #select: Selector
+  /** The plan of a plain read while every replica is eligible (the common case): no allocation per read. */
+  readonly #everyReplica: ReadPlan
   closed = false
   /** Fallback reads running on the primary now. */
   #primaryReads = 0
@@ -70,6 +75,12 @@ export class Router {
     this.replicas = params.replicas.map((r) => new DbNode(r.name, 'replica', r.weight, r.maxLagMs, r.maxLagBytes, ctx))
     this.nodes = [this.primary, ...this.replicas]
     this.#select = params.selection === 'p2c' ? p2c : roundRobin()
+    this.#everyReplica = Object.freeze({
+      candidates: this.replicas,
+      reason: this.replicas.length === 0 ? 'no-replica' : 'read',
+      primaryRequired: false,
+      wait: null
+    })
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
@@ -135,10 +146,11 @@ export class Router {
 
   /** The replicas a read may use given a token and a consistency, without I/O. */
   plan (consistency: Consistency, wrote: boolean, token: bigint | null): ReadPlan {
-    if (consistency === 'strong') return { candidates: [], reason: 'strong', primaryRequired: true, wait: null }
-    if (wrote && consistency === 'session') return { candidates: [], reason: 'request-wrote', primaryRequired: true, wait: null }
-    const eligible = this.replicas.filter((n) => n.eligible)
+    if (consistency === 'strong') return STRONG
+    if (wrote && consistency === 'session') return REQUEST_WROTE
+    const eligible = this.#eligible()
     if (consistency === 'eventual' || token === null) {
+      if (eligible === this.replicas) return this.#everyReplica
       return { candidates: eligible, reason: eligible.length === 0 ? 'no-replica' : 'read', primaryRequired: false, wait: null }
     }
     const needed = requiredReplay(token)
@@ -147,6 +159,15 @@ export class Router {
     let best: DbNode | null = null
     for (const n of eligible) if (best === null || (n.replayLsn ?? -1n) > (best.replayLsn ?? -1n)) best = n
     return { candidates: [], reason: 'token-not-replayed', primaryRequired: true, wait: best === null ? null : { token: needed, best } }
+  }
+
+  /** The eligible replicas: `this.replicas` itself when all are (no allocation), else a new list. */
+  #eligible (): readonly DbNode[] {
+    const replicas = this.replicas
+    for (let i = 0; i < replicas.length; i++) {
+      if (!(replicas[i] as DbNode).eligible) return replicas.filter((n) => n.eligible)
+    }
+    return replicas
   }
 
   /** Waits up to `waitMs` for `best` to replay `token`, asking it directly (a statement before the read). */
@@ -172,41 +193,48 @@ export class Router {
    * within the fallback budget.
    */
   async read<T> (plan: ReadPlan, sql: string | null, work: (node: DbNode) => Promise<T>): Promise<T> {
-    let candidates = plan.candidates
-    let reason = plan.reason
-    let primaryRequired = plan.primaryRequired
-    if (plan.wait !== null && await this.waitFor(plan.wait.best, plan.wait.token)) {
-      candidates = [plan.wait.best]
-      reason = 'token-waited'
-      primaryRequired = false
-    }
-    const tried = new Set<DbNode>()
-    let attempt = 1
-    let last: unknown = null
-    while (true) {
-      const open = tried.size === 0 ? candidates : candidates.filter((n) => !tried.has(n) && n.eligible)
-      if (open.length === 0) break
-      const node = this.#select(open, Date.now())
-      publishRoute('replica', node.name, reason)
-      try {
-        return await work(node)
-      } catch (err) {
-        const cause = retryCause(err)
-        if (cause === null) throw err
-        last = err
-        tried.add(node)
-        if (retryChannel.hasSubscribers) retryChannel.publish({ node: node.name, cause, attempt })
-        if (cause === 'misroute' && sql !== null) {
-          this.classifier.flip(sql)
-          this.log.warn({ node: node.name, fingerprint: this.classifier.fingerprint(sql) },
-            '@highload/replicas: a replica refused a statement classified as a read (25006); it goes to the primary from now on')
-        }
-        if (++attempt > this.params.maxAttempts) throw this.#unavailable('every attempt failed', err)
-        reason = `retry-${cause}`
-        if (cause === 'misroute') break
+    this.enter()
+    try {
+      let candidates = plan.candidates
+      let reason = plan.reason
+      let primaryRequired = plan.primaryRequired
+      if (plan.wait !== null && await this.waitFor(plan.wait.best, plan.wait.token)) {
+        candidates = [plan.wait.best]
+        reason = 'token-waited'
+        primaryRequired = false
       }
+      // Allocated on the first failure only: most reads succeed on the first node.
+      let tried: Set<DbNode> | null = null
+      let attempt = 1
+      let last: unknown = null
+      while (true) {
+        const open = tried === null ? candidates : candidates.filter((n) => !(tried as Set<DbNode>).has(n) && n.eligible)
+        if (open.length === 0) break
+        const node = open.length === 1 ? open[0] as DbNode : this.#select(open, Date.now())
+        publishRoute('replica', node.name, reason)
+        try {
+          return await work(node)
+        } catch (err) {
+          const cause = retryCause(err)
+          if (cause === null) throw err
+          last = err
+          tried ??= new Set()
+          tried.add(node)
+          if (retryChannel.hasSubscribers) retryChannel.publish({ node: node.name, cause, attempt })
+          if (cause === 'misroute' && sql !== null) {
+            this.classifier.flip(sql)
+            this.log.warn({ node: node.name, fingerprint: this.classifier.fingerprint(sql) },
+              '@highload/replicas: a replica refused a statement classified as a read (25006); it goes to the primary from now on')
+          }
+          if (++attempt > this.params.maxAttempts) throw this.#unavailable('every attempt failed', err)
+          reason = `retry-${cause}`
+          if (cause === 'misroute') break
+        }
+      }
+      return await this.#primaryRead(primaryRequired, reason, last, work)
+    } finally {
+      this.leave()
     }
-    return await this.#primaryRead(primaryRequired, reason, last, work)
   }
 
   async #primaryRead<T> (required: boolean, reason: string, last: unknown, work: (node: DbNode) => Promise<T>): Promise<T> {

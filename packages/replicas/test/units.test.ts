@@ -9,6 +9,7 @@ import { DbNode } from '../src/node.js'
 import { Router } from '../src/router.js'
 import { p2c, roundRobin } from '../src/select.js'
 import { parseOptions } from '../src/options.js'
+import { deferred } from '@highload/testing'
 
 const logged: Array<[string, unknown, string]> = []
 const log = {
@@ -150,9 +151,19 @@ t.test('p2c: two drawn by weight, fewer in flight wins, ties to the first drawn'
   const light = make('light', 1e-9)
   t.equal(p2c([heavy], 0), heavy, 'one candidate')
   t.equal(p2c([heavy, light], 0), heavy, 'a tie goes to the first drawn, the heavier one')
-  heavy.inFlight = 3
-  light.inFlight = 1
+  // In flight as the node counts it: calls running through its breaker.
+  const running = deferred<void>()
+  const hold = (node: DbNode, n: number): void => {
+    for (let i = 0; i < n; i++) void node.policy.execute(() => running.promise)
+  }
+  hold(heavy, 3)
+  hold(light, 1)
+  t.equal(heavy.inFlight, 3)
   t.equal(p2c([heavy, light], 0), light, 'fewer in flight wins')
+  running.resolve()
+  await running.promise
+  await new Promise<void>((resolve) => setImmediate(resolve))
+  t.equal(heavy.inFlight + light.inFlight, 0, 'counted down as the calls end')
   const counts = new Map<string, number>()
   const nodes = [make('a', 1), make('b', 1), make('c', 2)]
   for (let i = 0; i < 4000; i++) {

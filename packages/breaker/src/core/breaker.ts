@@ -54,6 +54,15 @@ export class CircuitState {
       : params.windowType === 'count' ? new CountWindow(params.windowSize) : new TimeWindow(params.windowMs, params.windowBuckets)
   }
 
+  isOpen (): boolean {
+    return this.state === OPEN
+  }
+
+  /** Public state name, without the lazy transition (`current()` performs it). */
+  name (): BreakerState {
+    return NAMES[this.state] as BreakerState
+  }
+
   /** Public state name; performs the lazy open → half-open transition. */
   current (now: number): BreakerState {
     if (this.state === OPEN && now >= this.openUntil) this.#toHalfOpen(now)

@@ -565,7 +565,9 @@ export class Policy<R = unknown> {
 
   /** Current breaker state (an elapsed open period shows as `half-open`). */
   get state (): BreakerState {
-    return this.#engine.circuit.current(Date.now())
+    // Only an open breaker changes state with time: read the clock only then (routers poll this per call).
+    const circuit = this.#engine.circuit
+    return circuit.isOpen() ? circuit.current(Date.now()) : circuit.name()
   }
 
   /** Attempts running now. */
