@@ -12,7 +12,7 @@ import {
   type CacheInvalidationKind, type CacheTier
 } from './events.js'
 import { KeyLayout } from './keys.js'
-import { L1 } from './l1.js'
+import { L1, answerOf } from './l1.js'
 import { L2, type L2State } from './l2.js'
 import {
   parseCallOptions, type CacheCallOptions, type CacheCodec, type CacheEntryOptions, type CacheParams
@@ -138,13 +138,17 @@ export class HighloadCache {
     }
     if (options?.forceFresh !== true) {
       const now = Date.now()
-      const e = this.#l1.get(key, now)
-      if (e !== undefined && e.fresh > now) {
-        if (this.#p.earlyRefreshBeta > 0 && e.delta > 0 && now - e.delta * this.#p.earlyRefreshBeta * Math.log(Math.random()) >= e.fresh) {
+      const slot = this.#l1.slot(key, now)
+      if (slot !== undefined && slot.entry.fresh > now) {
+        const e = slot.entry
+        // XFetch: refresh early with a probability that grows as expiry nears. -ln(Math.random())
+        // never exceeds 37 (its smallest non-zero draw is 2^-53), so far from expiry the draw is skipped.
+        const window = e.delta * this.#p.earlyRefreshBeta
+        if (window > 0 && e.fresh - now <= window * 37 && now - window * Math.log(Math.random()) >= e.fresh) {
           this.#earlyRefresh(key, loader as CacheLoader<unknown>, options, e)
         }
         if (hitChannel.hasSubscribers) hitChannel.publish({ name: this.name, tier: 'l1', key })
-        return Promise.resolve(e.value as T)
+        return answerOf(slot) as Promise<T>
       }
     }
     return this.#miss(key, loader as CacheLoader<unknown>, options) as Promise<T>

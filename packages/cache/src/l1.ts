@@ -2,9 +2,11 @@ import { LRUCache } from 'lru-cache'
 import { lastUse, type Entry } from './entry.js'
 
 /** An L1 slot: the entry and when this copy stops being used (`maxTtlMs` bound). */
-interface Slot {
+export interface Slot {
   readonly entry: Entry
   readonly until: number
+  /** The entry's value as a settled promise, made on the first hit and handed to every later one. */
+  answer: Promise<unknown> | null
 }
 
 // Rough per-entry overhead beyond the payload and the key (objects, the LRU's arrays).
@@ -29,15 +31,20 @@ export class L1 {
     })
   }
 
-  /** The entry when this copy is still usable (fresh or in a stale window), else undefined. */
-  get (key: string, now: number): Entry | undefined {
+  /** The slot of a copy still usable (fresh or in a stale window), else undefined. */
+  slot (key: string, now: number): Slot | undefined {
     const slot = this.#lru.get(key)
     if (slot === undefined) return undefined
     if (now >= slot.until) {
       this.#lru.delete(key)
       return undefined
     }
-    return slot.entry
+    return slot
+  }
+
+  /** The entry when this copy is still usable (fresh or in a stale window), else undefined. */
+  get (key: string, now: number): Entry | undefined {
+    return this.slot(key, now)?.entry
   }
 
   set (key: string, entry: Entry, now: number): void {
@@ -46,7 +53,7 @@ export class L1 {
       this.#lru.delete(key)
       return
     }
-    this.#lru.set(key, { entry, until })
+    this.#lru.set(key, { entry, until, answer: null })
     // lru-cache refuses an entry larger than maxSize (the old one is gone then): index only what is kept.
     if (entry.tags.length > 0 && this.#lru.peek(key)?.entry === entry) {
       for (const tag of entry.tags) {
@@ -90,4 +97,9 @@ export class L1 {
       if (keys.size === 0) this.#byTag.delete(tag)
     }
   }
+}
+
+/** The slot's value as a settled promise: made on the first hit, then the same one for every hit of this copy, so a hit allocates nothing. */
+export function answerOf (slot: Slot): Promise<unknown> {
+  return (slot.answer ??= Promise.resolve(slot.entry.value))
 }

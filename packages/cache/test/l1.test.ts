@@ -330,6 +330,21 @@ t.test('XFetch refreshes a hot entry early, in the background, once', async (t) 
   t.equal(await forcing, 5)
 })
 
+t.test('XFetch draws no random number far from expiry (no draw could trigger a refresh there)', async (t) => {
+  const clock = fakeClock(t)
+  const { cache } = standalone(t, { jitter: 0, ttlMs: 10_000, earlyRefreshBeta: 1 })
+  const random = Math.random
+  t.teardown(() => { Math.random = random })
+  t.equal(await cache.getOrSet('k', async () => { clock.tick(100); return 1 }), 1, 'a load measured at 100 ms')
+  let draws = 0
+  Math.random = () => { draws++; return 0.5 }
+  t.equal(await cache.getOrSet('k', async () => 2), 1, '9.9 s from expiry, more than 37 × 100 ms')
+  t.equal(draws, 0)
+  clock.tick(6300)
+  t.equal(await cache.getOrSet('k', async () => 2), 1, '3.6 s from expiry: within reach of a draw')
+  t.equal(draws, 1)
+})
+
 t.test('close: refreshes are awaited (up to 2 s), loads aborted, later calls reject HL_CACHE_CLOSED', async (t) => {
   const clock = fakeClock(t)
   const { cache } = standalone(t, { ...base, ttlMs: 10, staleWhileRevalidateMs: 10_000 })
