@@ -1,7 +1,7 @@
 import { stringify } from 'yaml'
 import type { SloParams } from './options.js'
 import { SLO_EVENTS } from '../names.js'
-import { formatDuration } from './duration.js'
+import { MINUTE, formatDuration } from './duration.js'
 
 export interface OpenSloOptions {
   /**
@@ -16,9 +16,24 @@ export interface OpenSloOptions {
   selector?: string
 }
 
-/** OpenSLO names are DNS labels: lower case, digits and `-`. */
-function dnsName (name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/-+$/, '')
+/** OpenSLO's limit on every `description`. */
+const MAX_DESCRIPTION = 1050
+
+/**
+ * An OpenSLO name: an RFC 1123 label (lower case, digits and `-`, at most 63 characters, starting
+ * and ending with a letter or digit). The SLO name part is cut so that `suffix` always fits.
+ */
+function dnsName (name: string, suffix = ''): string {
+  const base = name.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63 - suffix.length).replace(/-+$/, '')
+  return base + suffix
+}
+
+/**
+ * An OpenSLO duration shorthand: a whole number of minutes, hours or days (the spec has no
+ * seconds), so a window that is not a whole number of minutes is rounded up to one.
+ */
+function openSloDuration (ms: number): string {
+  return formatDuration(Math.ceil(ms / MINUTE) * MINUTE)
 }
 
 function query (slo: string, selector: string, bad: boolean): string {
@@ -28,7 +43,8 @@ function query (slo: string, selector: string, bad: boolean): string {
 
 /**
  * OpenSLO v1 documents (one `SLO` per objective, with its indicator and burn-rate alert
- * policies inline), as a multi-document YAML string.
+ * policies inline), as a multi-document YAML string. Each policy notifies the target named after
+ * its severity (`page`, `ticket`), as the generated Prometheus alerts carry it in a label.
  */
 export function openSlo (slos: readonly SloParams[], options: OpenSloOptions = {}): string {
   const service = options.service ?? 'fastify'
@@ -40,10 +56,10 @@ export function openSlo (slos: readonly SloParams[], options: OpenSloOptions = {
       kind: 'SLO',
       metadata: { name, displayName: slo.name },
       spec: {
-        ...(slo.description === '' ? {} : { description: slo.description }),
+        ...(slo.description === '' ? {} : { description: slo.description.slice(0, MAX_DESCRIPTION) }),
         service,
         indicator: {
-          metadata: { name: `${name}-sli` },
+          metadata: { name: dnsName(slo.name, '-sli') },
           spec: {
             ratioMetric: {
               counter: true,
@@ -58,27 +74,26 @@ export function openSlo (slos: readonly SloParams[], options: OpenSloOptions = {
           displayName: slo.kind === 'latency' ? `${slo.thresholdMs} ms latency` : 'availability',
           target: slo.target
         }],
-        alertPolicies: slo.alerts.map((a) => ({
-          kind: 'AlertPolicy',
-          metadata: { name: `${name}-${a.severity}-${formatDuration(a.longMs)}` },
-          spec: {
-            alertWhenBreaching: true,
-            conditions: [{
-              kind: 'AlertCondition',
-              metadata: { name: `${name}-burnrate-${formatDuration(a.longMs)}-${formatDuration(a.shortMs)}` },
-              spec: {
-                severity: a.severity,
-                condition: {
-                  kind: 'burnrate',
-                  op: 'gte',
-                  threshold: a.burnRate,
-                  lookbackWindow: formatDuration(a.longMs),
-                  alertAfter: formatDuration(a.shortMs)
+        alertPolicies: slo.alerts.map((a) => {
+          const long = openSloDuration(a.longMs)
+          const short = openSloDuration(a.shortMs)
+          return {
+            kind: 'AlertPolicy',
+            metadata: { name: dnsName(slo.name, `-${a.severity}-${long}`) },
+            spec: {
+              alertWhenBreaching: true,
+              conditions: [{
+                kind: 'AlertCondition',
+                metadata: { name: dnsName(slo.name, `-burnrate-${long}-${short}`) },
+                spec: {
+                  severity: a.severity,
+                  condition: { kind: 'burnrate', op: 'gte', threshold: a.burnRate, lookbackWindow: long, alertAfter: short }
                 }
-              }
-            }]
+              }],
+              notificationTargets: [{ targetRef: a.severity }]
+            }
           }
-        }))
+        })
       }
     }
     return stringify(doc, { lineWidth: 0 })

@@ -13,7 +13,7 @@ export interface PrometheusRulesOptions {
   selector?: string
 }
 
-interface RecordingRule { record: string, expr: string, labels?: Record<string, string> }
+interface RecordingRule { record: string, expr: string, labels: Record<string, string> }
 interface AlertingRule {
   alert: string
   expr: string
@@ -34,9 +34,19 @@ function errorRatio (slo: string, selector: string, window: string, fn: 'rate' |
 
 /**
  * Prometheus recording and multiwindow burn-rate alert rules with Sloth's recording names
- * (`slo:sli_error:ratio_rate<window>`, `slo:objective:ratio`, ...). The SLI comes from the
- * plugin's own `highload_slo_events_total` counters, so Prometheus classifies requests exactly
- * as the process does. The period ratio is request-weighted (`increase` over the period).
+ * (`slo:sli_error:ratio_rate<window>`, `slo:objective:ratio`, ...) and Pyrra's `slo` label and
+ * `ErrorBudgetBurn` alert. Every rule carries the static label `slo`, as Sloth's carry
+ * `sloth_slo`: several SLOs share each record name, and without it `promtool check rules
+ * --lint=all` reports them as duplicates. The SLI comes from the plugin's own
+ * `highload_slo_events_total` counters, so Prometheus classifies requests exactly as the process
+ * does. The period ratio is request-weighted (`increase` over the period).
+ *
+ * Two groups per SLO. `highload-slo-<name>` holds the SLI records and, after them, the alerts:
+ * rules of one group run in order at one timestamp, so an alert reads the records of the same
+ * evaluation (as Pyrra groups its burn rates with its alerts). In separate groups, as Sloth has
+ * them, Prometheus runs each group on its own schedule and an alert may read records one
+ * evaluation old. `highload-slo-<name>-meta` holds the objective, budget and burn-rate records
+ * dashboards read.
  */
 export function prometheusRules (slos: readonly SloParams[], options: PrometheusRulesOptions = {}): string {
   const selector = options.selector ?? ''
@@ -45,15 +55,15 @@ export function prometheusRules (slos: readonly SloParams[], options: Prometheus
     const windows = new Set<number>()
     for (const a of slo.alerts) windows.add(a.shortMs).add(a.longMs)
     windows.delete(slo.periodMs)
+    const labels = { slo: slo.name }
     const sli: RecordingRule[] = [...windows].sort((a, b) => a - b).map((ms) => ({
       record: `slo:sli_error:ratio_rate${formatDuration(ms)}`,
-      expr: errorRatio(slo.name, selector, formatDuration(ms), 'rate')
+      expr: errorRatio(slo.name, selector, formatDuration(ms), 'rate'),
+      labels
     }))
     const period = formatDuration(slo.periodMs)
-    sli.push({ record: `slo:sli_error:ratio_rate${period}`, expr: errorRatio(slo.name, selector, period, 'increase') })
-    groups.push({ name: `highload-slo-${slo.name}-sli`, rules: sli })
+    sli.push({ record: `slo:sli_error:ratio_rate${period}`, expr: errorRatio(slo.name, selector, period, 'increase'), labels })
 
-    const labels = { slo: slo.name }
     const own = `{slo="${slo.name}"}`
     const fastest = slo.alerts.length > 0 ? formatDuration(Math.min(...slo.alerts.map((a) => a.shortMs))) : period
     const meta: RecordingRule[] = [
@@ -62,16 +72,16 @@ export function prometheusRules (slos: readonly SloParams[], options: Prometheus
       { record: 'slo:time_period:days', expr: `vector(${slo.periodDays})`, labels },
       {
         record: 'slo:current_burn_rate:ratio',
-        expr: `slo:sli_error:ratio_rate${fastest}${own}\n/ on (slo) group_left\nslo:error_budget:ratio${own}`
+        expr: `slo:sli_error:ratio_rate${fastest}${own}\n/ on (slo) group_left\nslo:error_budget:ratio${own}`,
+        labels
       },
       {
         record: 'slo:period_burn_rate:ratio',
-        expr: `slo:sli_error:ratio_rate${period}${own}\n/ on (slo) group_left\nslo:error_budget:ratio${own}`
+        expr: `slo:sli_error:ratio_rate${period}${own}\n/ on (slo) group_left\nslo:error_budget:ratio${own}`,
+        labels
       },
       { record: 'slo:period_error_budget_remaining:ratio', expr: `1 - slo:period_burn_rate:ratio${own}`, labels }
     ]
-    groups.push({ name: `highload-slo-${slo.name}-meta`, rules: meta })
-
     const alerts: AlertingRule[] = []
     for (const severity of ['page', 'ticket'] as const) {
       const pairs = slo.alerts.filter((a) => a.severity === severity)
@@ -91,7 +101,8 @@ export function prometheusRules (slos: readonly SloParams[], options: Prometheus
         }
       })
     }
-    if (alerts.length > 0) groups.push({ name: `highload-slo-${slo.name}-alerts`, rules: alerts })
+    groups.push({ name: `highload-slo-${slo.name}`, rules: [...sli, ...alerts] }, { name: `highload-slo-${slo.name}-meta`, rules: meta })
   }
-  return stringify({ groups }, { lineWidth: 0 })
+  // No YAML anchors: each rule spells its labels out, as a rules repository's reviewers expect.
+  return stringify({ groups }, { lineWidth: 0, aliasDuplicateObjects: false })
 }
