@@ -1,9 +1,11 @@
 // `pnpm bench [name...] [--list] [options]`: see `usage` in lib/options.ts.
 import { httpMarkdown } from './http/report.js'
 import { pin, pinning } from './lib/affinity.js'
+import { systemToolHost } from './http/load.js'
 import { runHttpScenario } from './http/runner.js'
 import { killAll } from './lib/children.js'
 import { catalog, loadHttpScenario, loadMicroSuite, type Catalog, type Kind } from './lib/discover.js'
+import { resolveLoadTool, type ResolvedTool } from './lib/load-tool.js'
 import { machineInfo } from './lib/machine.js'
 import { microMarkdown } from './lib/micro-report.js'
 import { runMicroSuite } from './lib/micro-runner.js'
@@ -52,11 +54,14 @@ async function main (): Promise<number> {
   if (pinning !== null) pin(process.pid, pinning.load)
   const started = performance.now()
   const failed: string[] = []
+  // Once per run, before any server starts: wrk, installed if need be, or autocannon with a note.
+  let loadTool: ResolvedTool | null = null
+  if (todo.some((t) => t.kind === 'http')) loadTool = await resolveLoadTool(opts.http.tool, systemToolHost(opts.http.install))
   for (const { kind, name } of todo) {
     let markdown: string
     let report: unknown
     if (kind === 'http') {
-      const r = await runHttpScenario(name, opts.http, machine)
+      const r = await runHttpScenario(name, opts.http, loadTool as ResolvedTool, machine)
       if (r.target?.pass === false) failed.push(`${name}: ratio ${r.ratio} < ${r.target.minRatio}`)
       markdown = httpMarkdown(r)
       report = r

@@ -1,7 +1,8 @@
-import { machineLine } from '../lib/machine.js'
-import { mdTable } from '../lib/results.js'
+import { machineLine, mdTable } from '../lib/markdown.js'
 import { fmtFixed, fmtInt } from '../lib/stats.js'
-import type { HttpReport, HttpSideReport } from './runner.js'
+import { describeRequests } from './requests.js'
+import type { HttpReport } from './runner.js'
+import type { HttpRound, HttpSideReport } from './summary.js'
 
 function ms (value: number): string {
   return Number.isFinite(value) ? String(Math.round(value * 100) / 100) : 'n/a'
@@ -11,15 +12,24 @@ function sideRow (side: string, s: HttpSideReport, ratio: string): string[] {
   return [side, s.label, fmtInt(s.median.requestsPerSec), ratio, fmtFixed(s.median.cpuUsPerRequest, 1), fmtFixed(s.median.mainThreadCpuUsPerRequest, 1), ms(s.median.latencyP50Ms), ms(s.median.latencyP99Ms), `${s.non2xx} / ${s.errors}`]
 }
 
+/** How many rounds the medians leave out, and which and why. */
+function exclusionLine (r: HttpReport): string {
+  const n = r.excludedRounds.length
+  const head = `Rounds left out of the medians (socket errors or non-2xx responses on either side): ${n} of ${r.method.rounds}`
+  if (n === 0) return `${head}.`
+  return `${head}: ${r.excludedRounds.map((e) => `round ${e.round} (${e.reason})`).join(', ')}.`
+}
+
 export function httpMarkdown (r: HttpReport): string {
   const m = r.method
   const target = r.target === null
     ? ''
     : ` Target ≥ ${r.target.minRatio}: **${r.target.pass ? 'pass' : 'FAIL'}**.`
-  const request = `${m.request.method ?? 'GET'} ${m.request.path}`
+  const left = new Set(r.excludedRounds.map((e) => e.round))
   const lines = [
     `## ${r.name}`,
     '',
+    ...(m.toolNote === null ? [] : [`> **Load generator: ${m.tool}.** ${m.toolNote}.`, '']),
     r.description,
     '',
     mdTable(
@@ -29,21 +39,23 @@ export function httpMarkdown (r: HttpReport): string {
     ),
     '',
     `**Ratio candidate/baseline (${m.ratioStatistic}): ${fmtFixed(r.ratio, 3)}.**${target} ` +
-      `CPU cost ratios (baseline/candidate CPU per request, median of rounds): all threads ${fmtFixed(r.cpuRatio, 3)}, main thread ${fmtFixed(r.mainThreadCpuRatio, 3)}.`,
+      `CPU cost ratios (baseline/candidate CPU per request, median of rounds): all threads ${fmtFixed(r.cpuRatio, 3)}, main thread ${fmtFixed(r.mainThreadCpuRatio, 3)}. ` +
+      exclusionLine(r),
     '',
     mdTable(
       ['Round', 'baseline req/s', 'candidate req/s', 'ratio', 'baseline CPU µs/req', 'candidate CPU µs/req', 'baseline main µs/req', 'candidate main µs/req'],
       r.baseline.rounds.map((b, i) => {
-        const c = r.candidate.rounds[i]
-        return [String(b.round), fmtInt(b.requestsPerSec), fmtInt(c?.requestsPerSec ?? Number.NaN), fmtFixed(r.roundRatios[i] ?? Number.NaN, 3),
-          fmtFixed(b.cpuUsPerRequest, 1), fmtFixed(c?.cpuUsPerRequest ?? Number.NaN, 1),
-          fmtFixed(b.mainThreadCpuUsPerRequest, 1), fmtFixed(c?.mainThreadCpuUsPerRequest ?? Number.NaN, 1)]
+        // Both sides have a figure for every round, and roundRatios one per round.
+        const c = r.candidate.rounds[i] as HttpRound
+        return [left.has(b.round) ? `${b.round} (left out)` : String(b.round), fmtInt(b.requestsPerSec), fmtInt(c.requestsPerSec), fmtFixed(r.roundRatios[i] as number, 3),
+          fmtFixed(b.cpuUsPerRequest, 1), fmtFixed(c.cpuUsPerRequest, 1),
+          fmtFixed(b.mainThreadCpuUsPerRequest, 1), fmtFixed(c.mainThreadCpuUsPerRequest, 1)]
       }),
       [false, true, true, true, true, true, true, true]
     ),
     '',
     `Method: ${m.tool}${m.threads === null ? '' : ` (${m.threads} thread${m.threads === 1 ? '' : 's'})`}, ${m.connections} connections per server, ` +
-      `pipelining ${m.pipelining}, \`${request}\` on 127.0.0.1; per round ${m.settled ? `${m.warmupSec} s warm-up, settle, ${m.warmupSec} s warm-up` : `${m.warmupSec} s warm-up (not settled)`} + ${m.durationSec} s measured; ` +
+      `pipelining ${m.pipelining}, ${describeRequests(m.request)} on 127.0.0.1; per round ${m.settled ? `${m.warmupSec} s warm-up, settle, ${m.warmupSec} s warm-up` : `${m.warmupSec} s warm-up (not settled)`} + ${m.durationSec} s measured; ` +
       `${m.rounds} rounds, ${m.orderDetail}; medians over rounds. Wall time ${r.wallTimeSec} s.`,
     '',
     `Machine: ${machineLine(r.machine, r.loadAvgEnd)}.`,

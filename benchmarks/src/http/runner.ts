@@ -3,35 +3,22 @@ import { pinning } from '../lib/affinity.js'
 import type { CpuSample } from '../lib/cpu-time.js'
 import { loadHttpScenario } from '../lib/discover.js'
 import { loadAvg, type MachineInfo, type ReportHeader } from '../lib/machine.js'
+import type { ResolvedTool } from '../lib/load-tool.js'
 import type { HttpOptions, HttpOrder } from '../lib/options.js'
 import { resultsDir } from '../lib/paths.js'
-import { median, round } from '../lib/stats.js'
-import { resolveTool, runLoad, toolVersion, type LoadResult, type LoadSettings, type Tool } from './load.js'
+import { round } from '../lib/stats.js'
+import { runLoad, toolVersion, type LoadSettings } from './load.js'
 import { startServer, type ServerUnderTest } from './server.js'
+import { roundProblem, summariseRounds, targetResult, type HttpRound, type HttpSummary } from './summary.js'
 import type { HttpScenario, HttpSideName } from './types.js'
+import type { LoadResult } from './wrk-output.js'
 
-export interface HttpRound extends LoadResult {
-  round: number
-  /** Status of one probe request sent before the warm-up. */
-  probeStatus: number
-  /** Server CPU time (user + system, all threads) per response during the measured load, µs; NaN without /proc. */
-  cpuUsPerRequest: number
-  /** The same for the main thread alone, which runs the JavaScript and so bounds throughput when the other threads have cores of their own. */
-  mainThreadCpuUsPerRequest: number
-}
-
-export interface HttpSideReport {
-  label: string
-  median: { requestsPerSec: number, latencyP50Ms: number, latencyP99Ms: number, cpuUsPerRequest: number, mainThreadCpuUsPerRequest: number }
-  non2xx: number
-  errors: number
-  rounds: HttpRound[]
-}
-
-export interface HttpReport extends ReportHeader {
+export interface HttpReport extends ReportHeader, Omit<HttpSummary, 'ratioStatistic'> {
   kind: 'http'
   method: {
     tool: string
+    /** Why another load generator than the one asked for ran (autocannon standing in for wrk); null when none. */
+    toolNote: string | null
     connections: number
     pipelining: number
     warmupSec: number
@@ -47,16 +34,6 @@ export interface HttpReport extends ReportHeader {
     ratioStatistic: string
     request: HttpScenario['request']
   }
-  baseline: HttpSideReport
-  candidate: HttpSideReport
-  /** The headline: candidate/baseline throughput, by `method.ratioStatistic`. */
-  ratio: number
-  /** candidate/baseline req/s of each round. */
-  roundRatios: number[]
-  /** Median over rounds of baseline CPU per request / candidate CPU per request (higher is better, like `ratio`). */
-  cpuRatio: number
-  /** The same from main-thread CPU per request. */
-  mainThreadCpuRatio: number
   target: { minRatio: number, pass: boolean } | null
 }
 
@@ -145,22 +122,6 @@ function runPair (scenario: HttpScenario, r: number, settings: Settings, opts: H
   })
 }
 
-function summarise (label: string, rounds: HttpRound[]): HttpSideReport {
-  return {
-    label,
-    median: {
-      requestsPerSec: round(median(rounds.map((r) => r.requestsPerSec)), 1),
-      latencyP50Ms: round(median(rounds.map((r) => r.latencyP50Ms)), 3),
-      latencyP99Ms: round(median(rounds.map((r) => r.latencyP99Ms)), 3),
-      cpuUsPerRequest: round(median(rounds.map((r) => r.cpuUsPerRequest)), 2),
-      mainThreadCpuUsPerRequest: round(median(rounds.map((r) => r.mainThreadCpuUsPerRequest)), 2)
-    },
-    non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
-    errors: rounds.reduce((n, r) => n + r.errors, 0),
-    rounds
-  }
-}
-
 function roundLine (r: HttpRound): string {
   return `${Math.round(r.requestsPerSec).toString().padStart(7)} req/s  ${r.cpuUsPerRequest} µs CPU/req (main thread ${r.mainThreadCpuUsPerRequest})  p50 ${r.latencyP50Ms} ms  p99 ${r.latencyP99Ms} ms` +
     (r.non2xx + r.errors > 0 ? `  non-2xx ${r.non2xx} errors ${r.errors}` : '')
@@ -175,7 +136,8 @@ async function runRounds (scenario: HttpScenario, settings: Settings, opts: Http
         sides[side].push(pair[side])
         log(`  round ${r} ${side.padEnd(9)} ${roundLine(pair[side])}`)
       }
-      log(`  round ${r} ratio     ${round(pair.candidate.requestsPerSec / pair.baseline.requestsPerSec, 3)}`)
+      const problem = roundProblem(pair.baseline, pair.candidate)
+      log(`  round ${r} ratio     ${round(pair.candidate.requestsPerSec / pair.baseline.requestsPerSec, 3)}${problem === null ? '' : ` (left out: ${problem})`}`)
     } else {
       // A fresh server process each time, so slow drift in machine load hits both sides alike and
       // no side inherits the other's JIT or heap state.
@@ -189,10 +151,10 @@ async function runRounds (scenario: HttpScenario, settings: Settings, opts: Http
   return sides
 }
 
-export async function runHttpScenario (name: string, opts: HttpOptions, machine: MachineInfo): Promise<HttpReport> {
+export async function runHttpScenario (name: string, opts: HttpOptions, loadTool: ResolvedTool, machine: MachineInfo): Promise<HttpReport> {
   const started = performance.now()
   const scenario = await loadHttpScenario(name)
-  const tool: Tool = resolveTool(opts.tool)
+  const { tool } = loadTool
   const settings: Settings = {
     tool,
     request: scenario.request,
@@ -201,17 +163,11 @@ export async function runHttpScenario (name: string, opts: HttpOptions, machine:
     threads: opts.threads
   }
   log(`[${name}] ${tool}, ${opts.order}, ${opts.connections} connections per server, ${opts.warmupSec} s warm-up + ${opts.durationSec} s per round, ${opts.rounds} rounds`)
-  const sides = await runRounds(scenario, settings, opts)
-  const baseline = summarise(scenario.baseline.label, sides.baseline)
-  const candidate = summarise(scenario.candidate.label, sides.candidate)
-  const roundRatios = sides.baseline.map((b, i) => round((sides.candidate[i] as HttpRound).requestsPerSec / b.requestsPerSec, 3))
-  const costRatio = (cost: (r: HttpRound) => number): number =>
-    round(median(sides.baseline.map((b, i) => cost(b) / cost(sides.candidate[i] as HttpRound))), 3)
-  // Paired rounds share every slowdown of the machine, so each round's ratio is a measurement in
-  // itself; sequential rounds do not, and the ratio of the medians damps a round that was slow for one side only.
-  const ratio = opts.order === 'paired'
-    ? round(median(roundRatios), 3)
-    : round(candidate.median.requestsPerSec / baseline.median.requestsPerSec, 3)
+  const rounds = await runRounds(scenario, settings, opts)
+  const { ratioStatistic, ...summary } = summariseRounds(opts.order, { baseline: scenario.baseline.label, candidate: scenario.candidate.label }, rounds)
+  if (summary.excludedRounds.length > 0) {
+    log(`  ${summary.excludedRounds.length} of ${opts.rounds} rounds left out (socket errors or non-2xx responses)`)
+  }
   return {
     kind: 'http',
     name,
@@ -221,6 +177,7 @@ export async function runHttpScenario (name: string, opts: HttpOptions, machine:
     wallTimeSec: round((performance.now() - started) / 1000, 1),
     method: {
       tool: await toolVersion(tool),
+      toolNote: loadTool.note,
       connections: opts.connections,
       pipelining: opts.pipelining,
       warmupSec: opts.warmupSec,
@@ -230,15 +187,10 @@ export async function runHttpScenario (name: string, opts: HttpOptions, machine:
       order: opts.order,
       orderDetail: ORDER_DETAIL[opts.order],
       settled: opts.settle,
-      ratioStatistic: opts.order === 'paired' ? 'median of the per-round ratios' : 'ratio of the median req/s',
+      ratioStatistic,
       request: scenario.request
     },
-    baseline,
-    candidate,
-    ratio,
-    roundRatios,
-    cpuRatio: costRatio((r) => r.cpuUsPerRequest),
-    mainThreadCpuRatio: costRatio((r) => r.mainThreadCpuUsPerRequest),
-    target: scenario.minRatio === undefined ? null : { minRatio: scenario.minRatio, pass: ratio >= scenario.minRatio }
+    ...summary,
+    target: targetResult(summary.ratio, scenario.minRatio)
   }
 }

@@ -1,14 +1,13 @@
 // Child process entry: `node dist/http/serve.js <scenario> <baseline|candidate>`.
 // Builds one side of a scenario, listens on 127.0.0.1 on a free port, reports the port over IPC
-// (or prints it when run by hand) and exits on SIGTERM, SIGINT or when the parent goes away.
+// (or prints it when run by hand), settles when asked, and exits on SIGTERM, SIGINT or when the
+// parent goes away.
 import type { AddressInfo } from 'node:net'
-import { failChild, isMessage } from '../lib/children.js'
+import { failChild } from '../lib/children.js'
 import { loadHttpScenario } from '../lib/discover.js'
-import { settle, type SettledMessage, type SettleMessage } from './settle.js'
+import { answerSettleRequests, type IpcPeer } from './settle.js'
 
 export interface ListeningMessage { type: 'listening', port: number }
-
-const isSettleMessage = isMessage<SettleMessage>('settle')
 
 async function main (): Promise<void> {
   const [name, side] = process.argv.slice(2)
@@ -30,10 +29,7 @@ async function main (): Promise<void> {
   process.once('SIGINT', close)
   if (process.send !== undefined) {
     process.once('disconnect', close)
-    process.on('message', (m: unknown) => {
-      if (!isSettleMessage(m)) return
-      settle().then(() => process.send?.({ type: 'settled' } satisfies SettledMessage), failChild)
-    })
+    answerSettleRequests(process as IpcPeer)
     process.send({ type: 'listening', port } satisfies ListeningMessage)
   } else {
     console.log(`${name} ${side} (${scenario[side].label}) listening on http://127.0.0.1:${port}`)

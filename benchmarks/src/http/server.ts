@@ -1,20 +1,20 @@
-import type { ChildProcess } from 'node:child_process'
 import { pin } from '../lib/affinity.js'
-import { forkTracked, isMessage, stopChild, waitForMessage } from '../lib/children.js'
+import { forkTracked, stopChild } from '../lib/children.js'
 import { cpuSample, type CpuSample } from '../lib/cpu-time.js'
+import { isMessage, waitForMessage } from '../lib/ipc.js'
 import { serveScript } from '../lib/paths.js'
+import { requestList } from './requests.js'
 import type { ListeningMessage } from './serve.js'
-import { SERVER_EXEC_ARGV, type SettledMessage, type SettleMessage } from './settle.js'
-import type { HttpScenario, HttpSideName } from './types.js'
+import { requestSettle, SERVER_EXEC_ARGV } from './settle.js'
+import type { HttpRequestSpec, HttpScenario, HttpSideName } from './types.js'
 
 const isListening = isMessage<ListeningMessage>('listening')
-const isSettled = isMessage<SettledMessage>('settled')
 
 /** One side of a scenario running in its own child process (`dist/http/serve.js`). */
 export interface ServerUnderTest {
   side: HttpSideName
   origin: string
-  /** Status of one request sent before any load, to catch a scenario whose route is not 2xx. */
+  /** Status of one request (each of a mix) sent before any load, to catch a scenario whose route is not 2xx: the first non-2xx, else the last. */
   probeStatus: number
   /** CPU time the server process has used so far, ms (NaN without /proc). */
   cpu: () => CpuSample
@@ -23,7 +23,7 @@ export interface ServerUnderTest {
   stop: () => Promise<void>
 }
 
-async function probe (origin: string, request: HttpScenario['request']): Promise<number> {
+async function probeOne (origin: string, request: HttpRequestSpec): Promise<number> {
   const res = await fetch(origin + request.path, {
     method: request.method ?? 'GET',
     headers: request.headers ?? {},
@@ -33,10 +33,13 @@ async function probe (origin: string, request: HttpScenario['request']): Promise
   return res.status
 }
 
-function settleChild (child: ChildProcess, what: string): Promise<void> {
-  const settled = waitForMessage(child, isSettled, 30_000, `${what} settle`)
-  child.send({ type: 'settle' } satisfies SettleMessage)
-  return settled.then(() => {})
+async function probe (origin: string, request: HttpScenario['request']): Promise<number> {
+  let status = 0
+  for (const r of requestList(request)) {
+    status = await probeOne(origin, r)
+    if (status < 200 || status >= 300) break
+  }
+  return status
 }
 
 /** Forks the server for one side, pinned to `cpus` when given, and waits until it listens. */
@@ -53,7 +56,7 @@ export async function startServer (scenario: HttpScenario, side: HttpSideName, c
       origin,
       probeStatus: await probe(origin, scenario.request),
       cpu: () => cpuSample(pid),
-      settle: () => settleChild(child, what),
+      settle: () => requestSettle(child, what),
       stop: () => stopChild(child)
     }
   } catch (err) {

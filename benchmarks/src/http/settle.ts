@@ -17,24 +17,36 @@
 // (with no tick object alive, the maps go), then one tick, so the feedback moves to its final
 // state before the next warm-up and the measurement.
 
-/** Sent by the runner after the warm-up; the server answers with a `SettledMessage`. */
+import { isMessage, waitForMessage, type ErrorMessage, type MessageSource } from '../lib/ipc.js'
+
+/** Sent by the runner after the warm-up; the server answers with a `SettledMessage` (or an `ErrorMessage`). */
 export interface SettleMessage { type: 'settle' }
 export interface SettledMessage { type: 'settled' }
 
 /** Node flags every benchmark server runs with: `--expose-gc` lets it run the major GCs. */
 export const SERVER_EXEC_ARGV = ['--expose-gc']
 
+/** How long the runner waits for a server to settle; a few hundred ms is usual. */
+export const SETTLE_TIMEOUT_MS = 30_000
+
 /** More than V8's `--retain-maps-for-n-gc` (2): maps unused for that many major GCs are dropped. */
 const MAJOR_GCS = 4
+
+const isSettleMessage = isMessage<SettleMessage>('settle')
+const isSettled = isMessage<SettledMessage>('settled')
 
 function nextTurn (): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
 }
 
-/** Runs in the server process. Throws when the process was started without `--expose-gc`. */
-export async function settle (): Promise<void> {
-  const gc = globalThis.gc
-  if (gc === undefined) throw new Error('settle needs node --expose-gc')
+/**
+ * Runs in the server: the settle step, answered as the IPC message to send back. A server started
+ * without `--expose-gc` cannot settle, and says so instead of pretending it did.
+ */
+export async function settleReply (gc: (() => void) | undefined = globalThis.gc): Promise<SettledMessage | ErrorMessage> {
+  if (gc === undefined) {
+    return { type: 'error', message: `the server runs without --expose-gc, so it cannot settle (start it with ${SERVER_EXEC_ARGV.join(' ')}, or pass --unsettled)` }
+  }
   // Let the sockets of the finished warm-up close, so no tick object from them is still queued.
   await new Promise((resolve) => setTimeout(resolve, 100))
   for (let i = 0; i < MAJOR_GCS; i++) {
@@ -42,4 +54,26 @@ export async function settle (): Promise<void> {
     await nextTurn()
   }
   await new Promise<void>((resolve) => process.nextTick(resolve))
+  return { type: 'settled' }
+}
+
+/** The part of a process (or `ChildProcess`) that takes and sends IPC messages. */
+export interface IpcPeer {
+  on: (event: 'message', listener: (m: unknown) => void) => unknown
+  send: (m: SettledMessage | ErrorMessage | SettleMessage) => unknown
+}
+
+/** Runs in the server: answers every settle request that arrives on `peer` (the process itself). */
+export function answerSettleRequests (peer: IpcPeer): void {
+  // settleReply never rejects: a server that cannot settle answers with an ErrorMessage.
+  peer.on('message', async (m) => {
+    if (isSettleMessage(m)) peer.send(await settleReply())
+  })
+}
+
+/** Runs in the runner: asks the server to settle; rejects with its error or after `timeoutMs`. */
+export async function requestSettle (child: MessageSource & Pick<IpcPeer, 'send'>, what: string, timeoutMs = SETTLE_TIMEOUT_MS): Promise<void> {
+  const settled = waitForMessage(child, isSettled, timeoutMs, `${what} settle`)
+  child.send({ type: 'settle' })
+  await settled
 }

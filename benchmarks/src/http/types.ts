@@ -8,6 +8,14 @@ export interface HttpSide {
   build: () => FastifyInstance | Promise<FastifyInstance>
 }
 
+/** A request the load generator sends. */
+export interface HttpRequestSpec {
+  method?: string
+  path: string
+  headers?: Record<string, string>
+  body?: string
+}
+
 /**
  * An HTTP scenario: `src/http/scenarios/<name>.ts` default-exports one of these.
  * Each side runs in its own child process; the runner loads it over loopback.
@@ -16,8 +24,11 @@ export interface HttpScenario {
   /** Same as the file name, without extension. */
   name: string
   description: string
-  /** The request autocannon (or wrk) sends, on every connection. */
-  request: { method?: string, path: string, headers?: Record<string, string>, body?: string }
+  /**
+   * The request the load generator sends on every connection, or a list that each connection
+   * sends in turn (a request mix: with three entries, each one is a third of the load).
+   */
+  request: HttpRequestSpec | readonly HttpRequestSpec[]
   baseline: HttpSide
   candidate: HttpSide
   /** Target: candidate/baseline req/s must be >= this; reported as pass/fail. */

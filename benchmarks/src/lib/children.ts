@@ -1,13 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process'
-
-export interface ErrorMessage { type: 'error', message: string }
-
-/** A guard for the IPC message whose `type` is `type`. */
-export function isMessage<T extends { type: string }> (type: T['type']): (m: unknown) => m is T {
-  return (m: unknown): m is T => typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type
-}
-
-const isErrorMessage = isMessage<ErrorMessage>('error')
+import type { ErrorMessage } from './ipc.js'
 
 const live = new Set<ChildProcess>()
 
@@ -33,27 +25,6 @@ export function stopChild (child: ChildProcess, graceMs = 10_000): Promise<void>
       resolve()
     })
     child.kill('SIGTERM')
-  })
-}
-
-/** Resolves with the first IPC message that passes `accept`; rejects if the child exits first or on timeout. */
-export function waitForMessage<T> (child: ChildProcess, accept: (m: unknown) => m is T, timeoutMs: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`${what}: no answer within ${timeoutMs / 1000} s`)), timeoutMs)
-    const onMessage = (m: unknown): void => {
-      if (isErrorMessage(m)) done(new Error(`${what}: ${m.message}`))
-      else if (accept(m)) done(null, m)
-    }
-    const onExit = (code: number | null, signal: string | null): void => done(new Error(`${what}: child exited (code ${code}, signal ${signal})`))
-    function done (err: Error | null, value?: T): void {
-      clearTimeout(timer)
-      child.off('message', onMessage)
-      child.off('exit', onExit)
-      if (err !== null) reject(err)
-      else resolve(value as T)
-    }
-    child.on('message', onMessage)
-    child.once('exit', onExit)
   })
 }
 

@@ -61,8 +61,9 @@ export async function loadHttpScenario (name: string): Promise<HttpScenario> {
   const o = s as Record<string, unknown>
   check(o['name'] === name, where, `name must equal the file name "${name}", got ${JSON.stringify(o['name'])}`)
   check(typeof o['description'] === 'string', where, 'description must be a string')
-  check(isObject(o['request']) && typeof o['request']['path'] === 'string' && String(o['request']['path']).startsWith('/'),
-    where, 'request.path must be a string starting with "/"')
+  const requests = Array.isArray(o['request']) ? o['request'] as unknown[] : [o['request']]
+  check(requests.length > 0 && requests.every((r) => isObject(r) && typeof r['path'] === 'string' && r['path'].startsWith('/')),
+    where, 'request must be { path } or a non-empty list of them, each path a string starting with "/"')
   for (const side of ['baseline', 'candidate']) {
     const v = o[side]
     check(isObject(v) && typeof v['label'] === 'string' && typeof v['build'] === 'function', where, `${side} must be { label: string, build: () => FastifyInstance }`)

@@ -88,10 +88,3 @@ export function machineInfo (): MachineInfo {
     pinning
   }
 }
-
-export function machineLine (m: MachineInfo, loadAvgEnd: number[]): string {
-  return `Node ${m.node} (V8 ${m.v8}), ${m.platform}/${m.arch}, ${m.cpuModel} × ${m.cores} cores, ` +
-    `${m.totalMemGiB} GiB; load average at start ${m.loadAvgStart.join(' / ')}, at end ${loadAvgEnd.join(' / ')}; ` +
-    `${m.pinning === null ? 'no CPU pinning' : `servers pinned to CPU ${m.pinning.server} (a paired round puts both on CPU ${m.pinning.pair}), load generator to CPU ${m.pinning.load}`}; ` +
-    `commit ${m.gitCommit ?? 'unknown'}; ${m.date}`
-}

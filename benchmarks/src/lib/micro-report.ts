@@ -1,6 +1,5 @@
-import { machineLine } from './machine.js'
+import { machineLine, mdTable } from './markdown.js'
 import type { MicroReport } from './micro-runner.js'
-import { mdTable } from './results.js'
 import { fmtFixed, fmtInt, fmtNs } from './stats.js'
 
 export function microMarkdown (r: MicroReport): string {

@@ -1,4 +1,5 @@
-import { forkTracked, stopChild, waitForMessage } from './children.js'
+import { forkTracked, stopChild } from './children.js'
+import { waitForMessage } from './ipc.js'
 import { loadMicroSuite } from './discover.js'
 import { installedVersion, loadAvg, type MachineInfo, type ReportHeader } from './machine.js'
 import type { MicroWorkerResult } from './micro-worker.js'

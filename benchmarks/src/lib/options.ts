@@ -12,6 +12,8 @@ export interface HttpOptions {
   durationSec: number
   rounds: number
   tool: ToolChoice
+  /** With `tool` auto or wrk and no wrk on PATH: install it with apt-get when root (`--no-install` turns this off). */
+  install: boolean
   /** wrk threads; autocannon ignores it. */
   threads: number
   order: HttpOrder
@@ -52,6 +54,7 @@ HTTP scenarios                                   env                default
   --duration S         measured seconds per round BENCH_DURATION    5
   --rounds N           rounds per side (ABAB..)  BENCH_ROUNDS       3 (micro: 5)
   --tool T             auto | autocannon | wrk   BENCH_TOOL         auto (wrk if on PATH)
+  --no-install         never apt-get install wrk BENCH_NO_INSTALL=1 off (installs wrk when root with apt-get)
   --threads N          wrk threads               BENCH_THREADS      1
   --order O            paired | alternating      BENCH_ORDER        paired (both sides at once, one CPU)
   --unsettled          skip the settle step      BENCH_UNSETTLED=1  off (every server is settled)
@@ -102,6 +105,7 @@ export function parseOptions (argv: readonly string[], env: Env): BenchOptions {
         duration: { type: 'string' },
         rounds: { type: 'string' },
         tool: { type: 'string' },
+        'no-install': { type: 'boolean' },
         threads: { type: 'string' },
         order: { type: 'string' },
         unsettled: { type: 'boolean' },
@@ -137,6 +141,7 @@ export function parseOptions (argv: readonly string[], env: Env): BenchOptions {
       durationSec: num('--duration', v.duration ?? env['BENCH_DURATION'], 5, 'positive'),
       rounds: num('--rounds', rounds, 3, 'int'),
       tool,
+      install: !flag(v['no-install'], env['BENCH_NO_INSTALL']),
       threads,
       order,
       settle: !flag(v.unsettled, env['BENCH_UNSETTLED'])

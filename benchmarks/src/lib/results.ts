@@ -10,9 +10,3 @@ export function writeResults (name: string, json: unknown, markdown: string, scr
   writeFileSync(`${base}.md`, markdown)
   return [`${base}.json`, `${base}.md`].map((p) => relative(packageRoot, p))
 }
-
-/** A Markdown table; `align` marks right-aligned (numeric) columns. */
-export function mdTable (head: string[], rows: string[][], align: boolean[] = []): string {
-  const sep = head.map((_, i) => (align[i] === true ? '---:' : '---'))
-  return [head, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n')
-}

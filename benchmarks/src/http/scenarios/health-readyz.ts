@@ -1,4 +1,5 @@
 import health from '@highload/health'
+import { waitUntil } from '@highload/testing'
 import { quietFastify } from '../hello.js'
 import type { HttpScenario } from '../types.js'
 
@@ -23,7 +24,7 @@ const scenario: HttpScenario = {
       app.health.addCheck({ name: 'dependency', critical: true, intervalMs: 1000, check: async () => {} })
       await app.ready()
       // wait for the first check run so the service is ready before load starts
-      while (!app.health.isReady()) await new Promise((resolve) => setTimeout(resolve, 10))
+      await waitUntil(() => app.health.isReady(), 'the first run of the health check')
       return app
     }
   }
