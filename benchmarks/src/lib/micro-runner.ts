@@ -5,7 +5,7 @@ import { installedVersion, loadAvg, type MachineInfo, type ReportHeader } from '
 import type { MicroWorkerResult } from './micro-worker.js'
 import type { MicroOptions } from './options.js'
 import { microWorkerScript } from './paths.js'
-import { median, round } from './stats.js'
+import { median, pairedMedians, round } from './stats.js'
 
 export interface MicroTaskReport {
   name: string
@@ -53,10 +53,11 @@ export async function runMicroSuite (name: string, opts: MicroOptions, machine: 
   } finally {
     await stopChild(child)
   }
-  const baseNs = median(result.nsPerRound[suite.baseline] ?? [])
+  const baseRounds = result.nsPerRound[suite.baseline] ?? []
   const tasks = keys.map((key): MicroTaskReport => {
     const ns = median(result.nsPerRound[key] ?? [])
-    const overhead = ns - baseNs
+    // Overhead and ratio are paired by round (see pairedMedians), so a slow round cancels out.
+    const { difference: overhead, ratio } = pairedMedians(result.nsPerRound[key] ?? [], baseRounds)
     const max = suite.maxOverheadNs?.[key]
     return {
       name: key,
@@ -64,7 +65,7 @@ export async function runMicroSuite (name: string, opts: MicroOptions, machine: 
       nsPerOp: round(ns, 2),
       opsPerSec: Math.round(1e9 / ns),
       overheadNs: round(overhead, 2),
-      ratio: round(ns / baseNs, 3),
+      ratio: round(ratio, 3),
       nsPerRound: (result.nsPerRound[key] ?? []).map((v) => round(v, 2)),
       rmePerRound: (result.rmePerRound[key] ?? []).map((v) => round(v, 2)),
       batch: result.batch[key] ?? 1,
@@ -83,7 +84,8 @@ export async function runMicroSuite (name: string, opts: MicroOptions, machine: 
       rounds: opts.rounds,
       timeMsPerTaskPerRound: opts.timeMs,
       note: 'one fresh process per suite; tasks interleaved, order rotated each round; each sample times a batch of calls ' +
-        '(~50 µs) to amortise the clock; per round the mean ns/op, reported as the median over rounds'
+        '(~50 µs) to amortise the clock; per round the mean ns/op, reported as the median over rounds; overhead and ' +
+        'ratio are the medians of the per-round differences and ratios to the baseline'
     },
     baseline: suite.baseline,
     tasks

@@ -28,3 +28,19 @@ export function fmtNs (value: number): string {
   const abs = Math.abs(value)
   return abs >= 100 ? fmtInt(value) : abs >= 10 ? value.toFixed(1) : value.toFixed(2)
 }
+
+/**
+ * Paired per-round comparison of a task with the baseline: the median over rounds of each round's
+ * difference and ratio. The tasks of a round run back to back, so a slowdown of the machine that
+ * lasts a round shifts both alike and cancels here, where the difference of two medians would keep it.
+ * Rounds missing on either side are skipped.
+ */
+export function pairedMedians (task: readonly number[], baseline: readonly number[]): { difference: number, ratio: number } {
+  const differences: number[] = []
+  const ratios: number[] = []
+  for (let i = 0; i < Math.min(task.length, baseline.length); i++) {
+    differences.push((task[i] as number) - (baseline[i] as number))
+    ratios.push((task[i] as number) / (baseline[i] as number))
+  }
+  return { difference: median(differences), ratio: median(ratios) }
+}
